@@ -1,0 +1,38 @@
+"The upload widget's handler on an uploaded file's bytes, as ipywidgets 8 delivers them."
+from datetime import datetime, timezone
+import pytest
+from catdetect.core import sample_path
+from catdetect.app import uploaded_files, classify_upload, classifier_app, describe_prediction
+
+pytestmark = pytest.mark.slow
+
+
+def v8_value(name, data):
+    "`FileUpload.value` as ipywidgets 8 sets it."
+    return ({'name': name, 'type': 'image/jpeg', 'size': len(data), 'content': memoryview(data),
+             'last_modified': datetime.now(timezone.utc)},)
+
+
+def test_handler_on_uploaded_bytes(trained):
+    photo = sample_path()/'Persian_1.jpg' if (sample_path()/'Persian_1.jpg').exists() else sorted(sample_path().glob('[A-Z]*.jpg'))[0]
+    [(name, text)] = classify_upload(trained, v8_value(photo.name, photo.read_bytes()))
+    assert name == photo.name and text.startswith('Prediction: ') and "Probability it's a cat: 0." in text
+
+
+def test_non_image_upload_is_explained(trained):
+    [(_, text)] = classify_upload(trained, v8_value('notes.pdf', b'%PDF-1.4 ...'))
+    assert text.startswith("Can't classify notes.pdf") and 'JPEG' in text
+
+
+def test_widget_updates_on_upload(trained):
+    import ipywidgets
+    assert int(ipywidgets.__version__.split('.')[0]) >= 8
+    photo = sorted(sample_path().glob('[a-z]*.jpg'))[0]
+    app = classifier_app(trained)
+    app.upload.value = v8_value(photo.name, photo.read_bytes())
+    assert 'Prediction: ' in app.result.value and app.thumb.value[:3] == b'\xff\xd8\xff'
+
+
+def test_describe_prediction():
+    assert describe_prediction({'dog': 0.9, 'cat': 0.1}) == "Prediction: dog\nProbability it's a cat: 0.1000"
+    assert describe_prediction({'grizzly': 0.8, 'black': 0.15, 'teddy': 0.05}).endswith("Probability it's a grizzly: 0.8000")

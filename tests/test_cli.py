@@ -1,0 +1,33 @@
+"The command line, and the package working from any directory."
+import subprocess, sys
+import pytest
+from catdetect.cli import main, parser
+
+
+def test_import_from_another_directory(tmp_path):
+    out = subprocess.run([sys.executable, '-c', 'import catdetect, catdetect.all; print(catdetect.__version__)'],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout.strip(), out.stderr
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit): main(['--help'])
+    out = capsys.readouterr().out
+    for cmd in ('demo', 'search', 'download', 'train', 'predict', 'app'): assert cmd in out
+
+
+def test_offline_search_is_one_clear_line(capsys):
+    with pytest.raises(SystemExit) as e: main(['search', 'grizzly bear'])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith('catdetect: Not searching') and 'What to do' in err and 'Traceback' not in err
+
+
+@pytest.mark.slow
+def test_train_and_predict_commands(folder_dir, tmp_path, capsys):
+    main(['train', str(folder_dir), '--out', str(tmp_path/'m.pkl'), '--epochs', '0', '--size', '48'])
+    photo = next((folder_dir/'dog').iterdir())
+    main(['predict', str(tmp_path/'m.pkl'), str(photo), str(tmp_path/'m.pkl')])
+    out = capsys.readouterr()
+    assert f'{photo}\t' in out.out and ('\tdog\t' in out.out or '\tcat\t' in out.out)
+    assert 'm.pkl\terror\t' in out.err   # a model file is not a photo: reported, the run goes on
