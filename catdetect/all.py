@@ -7,7 +7,7 @@ Docs: https://catdetect.github.io/catdetect/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #4c6da32c
+# %% ../nbs/99_all.ipynb #900e475c
 from fastai.vision.all import *
 from .core import *
 from .search import *
@@ -16,6 +16,7 @@ from .download import *
 from .data import *
 from .models import *
 from .train import *
+from .interpret import *
 from .export import *
 from .predict import *
 from .app import *

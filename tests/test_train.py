@@ -1,0 +1,75 @@
+"Fast training: same pipeline as fastai's validation, deterministic, fastai's API intact."
+import shutil
+import pytest, torch
+from catdetect.data import folder_dls, pets_dls
+from catdetect.models import create_learner
+from catdetect.train import (train_classifier, dls_images, body_features, fit_linear_head, CPUMixedPrecision,
+                             FrozenBatchNorm, fine_tune_cached, bf16_ok, valid_batch_tfms)
+
+
+def test_images_match_fastai_validation_pipeline(pets_dir):
+    dls = pets_dls(pets_dir, size=64, bs=8)
+    learn = create_learner(dls, lin_ftrs=[], ps=0.)
+    ours = next(dls_images(learn.dls, dls.valid_ds.items[:8], bs=8, progress=False))
+    theirs = learn.dls.valid.one_batch()[0]
+    assert torch.allclose(ours, theirs, atol=1e-4)   # fastai's identity warp rounds at ~1e-5
+
+
+def test_valid_batch_tfms_drop_only_identity_warps(pets_dir):
+    names = [type(t).__name__ for t in valid_batch_tfms(pets_dls(pets_dir, size=64))]
+    assert 'IntToFloatTensor' in names and 'Flip' not in names
+
+
+def test_linear_head_fits_separable_features(pets_dir):
+    learn = create_learner(pets_dls(pets_dir, size=32), lin_ftrs=[], ps=0.)
+    X = torch.randn(60, 2560); y = (X[:, 0] > 0).long()
+    assert fit_linear_head(learn, X, y) < 0.1
+    head = learn.model[1][2:].eval()
+    with torch.no_grad(): assert (head(X).argmax(1) == y).float().mean() == 1
+
+
+def test_seeded_runs_are_identical(pets_dir):
+    a = train_classifier(pets_dls(pets_dir, size=64), seed=3)
+    b = train_classifier(pets_dls(pets_dir, size=64), seed=3)
+    assert [r['error_rate'] for r in a.fast_fit] == [r['error_rate'] for r in b.fast_fit]
+    assert torch.equal(a.model[1][-1].weight, b.model[1][-1].weight)
+
+
+def test_trained_model_is_a_normal_fastai_learner(trained):
+    from fastai.learner import Learner
+    assert isinstance(trained, Learner) and len(trained.fast_fit) == 2
+    loss, err = trained.validate()
+    assert err <= 0.34   # 6 held-out photos; chance is 0.5
+    assert abs(err - trained.fast_fit[-1]['error_rate']) <= 1/6 + 1e-6   # bfloat16 table vs float32 validate
+
+
+def test_features_are_one_row_per_item(pets_dir):
+    dls = pets_dls(pets_dir, size=64)
+    learn = create_learner(dls, lin_ftrs=[], ps=0.)
+    f = body_features(learn, dls.train_ds.items[:5], progress=False)
+    assert f.shape == (5, 2560) and f.dtype == torch.float32
+    assert torch.allclose(f, body_features(learn, dls.train_ds.items[:5], progress=False))   # same again
+
+
+@pytest.mark.slow
+def test_fine_tune_cached_keeps_batchnorm_statistics(pets_dir):
+    learn = train_classifier(pets_dls(pets_dir, size=64, bs=8))
+    bn = next(m for m in learn.model[0].modules() if isinstance(m, torch.nn.BatchNorm2d))
+    before = bn.running_mean.clone()
+    w = next(learn.model[0].parameters()).clone()
+    fine_tune_cached(learn, 1, bs=8)
+    assert torch.equal(bn.running_mean, before)                 # FrozenBatchNorm
+    assert not torch.equal(next(learn.model[0].parameters()), w)   # but the body did train
+
+
+@pytest.mark.slow
+def test_plain_fastai_path_still_there(pets_dir):
+    learn = train_classifier(pets_dls(pets_dir, size=64, bs=8), fast=False, epochs=1)
+    assert len(learn.model[1]) > 5 and not hasattr(learn, 'fast_fit')      # fastai's default two-layer head, no fast path
+    assert all(p.requires_grad for p in learn.model[0].parameters())        # fine_tune's unfrozen phase ran
+
+
+def test_cpu_mixed_precision_callback(pets_dir):
+    learn = create_learner(pets_dls(pets_dir, size=32, bs=8), cbs=CPUMixedPrecision())
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
+    assert learn.recorder.values and all(p.dtype == torch.float32 for p in learn.model.parameters())
