@@ -35,5 +35,10 @@ def test_widget_updates_on_upload(trained):
 
 
 def test_describe_prediction():
-    assert describe_prediction({'dog': 0.9, 'cat': 0.1}) == "Prediction: dog\nProbability it's a cat: 0.1000"
-    assert describe_prediction({'grizzly': 0.8, 'black': 0.15, 'teddy': 0.05}).endswith("Probability it's a grizzly: 0.8000")
+    from catdetect.predict import Prediction
+    def pred(label, guess, sure, cal): return Prediction(label, max(cal.values()), guess, cal[guess], 0.8, sure, cal, cal)
+    assert describe_prediction(pred('dog', 'dog', True, {'cat': 0.1, 'dog': 0.9})) == "Prediction: dog\nProbability it's a cat: 0.1000"
+    bears = {'grizzly': 0.8, 'black': 0.15, 'teddy': 0.05}
+    assert describe_prediction(pred('grizzly', 'grizzly', True, bears)).endswith("Probability it's a grizzly: 0.8000")
+    text = describe_prediction(pred('not sure', 'grizzly', False, bears))
+    assert text.startswith('Prediction: not sure') and 'grizzly' in text

@@ -16,6 +16,13 @@ def test_help_lists_commands(capsys):
     for cmd in ('demo', 'search', 'download', 'train', 'predict', 'app'): assert cmd in out
 
 
+def test_pickle_refused_without_flag(tmp_path, capsys):
+    (tmp_path/'m.pkl').write_bytes(b'not really a pickle')
+    with pytest.raises(SystemExit) as e: main(['predict', str(tmp_path/'m.pkl'), 'x.jpg'])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and 'is a pickle' in err and '--allow-pickle' in err
+
+
 def test_offline_search_is_one_clear_line(capsys):
     with pytest.raises(SystemExit) as e: main(['search', 'grizzly bear'])
     assert e.value.code == 2
@@ -25,9 +32,10 @@ def test_offline_search_is_one_clear_line(capsys):
 
 @pytest.mark.slow
 def test_train_and_predict_commands(folder_dir, tmp_path, capsys):
-    main(['train', str(folder_dir), '--out', str(tmp_path/'m.pkl'), '--epochs', '0', '--size', '48'])
+    main(['train', str(folder_dir), '--out', str(tmp_path/'m'), '--size', '64'])
+    assert (tmp_path/'m.json').exists() and (tmp_path/'m_confusion.png').exists() and (tmp_path/'m_top_losses.png').exists()
     photo = next((folder_dir/'dog').iterdir())
-    main(['predict', str(tmp_path/'m.pkl'), str(photo), str(tmp_path/'m.pkl')])
+    main(['predict', str(tmp_path/'m'), str(photo), str(tmp_path/'m.json')])
     out = capsys.readouterr()
-    assert f'{photo}\t' in out.out and ('\tdog\t' in out.out or '\tcat\t' in out.out)
-    assert 'm.pkl\terror\t' in out.err   # a model file is not a photo: reported, the run goes on
+    assert f'{photo}\t' in out.out and any(f'\t{c}\t' in out.out for c in ('dog', 'cat', 'not sure'))
+    assert 'm.json\terror\t' in out.err   # a model file is not a photo: reported, the run goes on
