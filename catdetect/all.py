@@ -7,12 +7,13 @@ Docs: https://catdetect.github.io/catdetect/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #900e475c
+# %% ../nbs/99_all.ipynb #d3eed4de
 from fastai.vision.all import *
 from .core import *
 from .search import *
 from .images import *
 from .download import *
+from .clean import *
 from .data import *
 from .models import *
 from .train import *
