@@ -39,3 +39,18 @@ def test_train_and_predict_commands(folder_dir, tmp_path, capsys):
     out = capsys.readouterr()
     assert f'{photo}\t' in out.out and any(f'\t{c}\t' in out.out for c in ('dog', 'cat', 'not sure'))
     assert 'm.json\terror\t' in out.err   # a model file is not a photo: reported, the run goes on
+
+
+@pytest.mark.slow
+def test_demo_offline_says_so_in_one_line_and_trains(tmp_path, monkeypatch, capsys):
+    import catdetect.cli as cli
+    from catdetect.core import OfflineError
+    monkeypatch.delenv('CATDETECT_OFFLINE', raising=False)
+    def no_net(*a, **k): raise OfflineError('Image search could not reach the internet (DNS error).')
+    monkeypatch.setattr(cli, '_web_pets', no_net)
+    res = cli.demo(out=str(tmp_path/'demo'), size=128)
+    out = capsys.readouterr().out
+    assert [l for l in out.splitlines() if l.startswith('Offline: ')] == \
+        ["Offline: the image search can't reach the internet, so training on the 172 Oxford-IIIT Pet photos shipped with catdetect instead."]
+    assert res['n_valid'] == 34 and res['accuracy'] >= 0.9
+    assert (tmp_path/'demo'/'model.json').exists() and res['prediction'][1] in ('cat', 'dog', 'not sure')
