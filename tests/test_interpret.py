@@ -54,3 +54,14 @@ def test_relabel_needs_folder_labels(pets_dir, tmp_path):
     f = shutil.copy(next(pets_dir.iterdir()), tmp_path/'Abyssinian_1.jpg')
     with pytest.raises(DataError, match="doesn't come from a folder"):
         apply_cleaning({f: 'dog'}, tmp_path)   # a file directly in the root: its label is not a folder
+
+
+def test_find_lr_plots_and_restores_weights(pets_dir, tmp_path):
+    import torch
+    from catdetect.data import pets_dls
+    from catdetect.interpret import find_lr
+    learn = train_classifier(pets_dls(pets_dir, size=64, bs=8))
+    before = {k: v.clone() for k, v in learn.model.state_dict().items()}
+    res = find_lr(learn, num_it=20, fname=tmp_path/"lr.png")
+    assert Image.open(tmp_path/'lr.png').format == 'PNG' and res.valley > 0
+    assert all(torch.equal(before[k], v) for k, v in learn.model.state_dict().items())
