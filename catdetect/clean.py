@@ -6,15 +6,16 @@ Docs: https://catdetect.github.io/catdetect/clean.html.md"""
 
 # %% ../nbs/04_clean.ipynb #66e5bb22
 from __future__ import annotations
-import shutil, time
+import os, shutil, time
 from collections import defaultdict
 from pathlib import Path
 import numpy as np
 from PIL import Image
 from fastcore.parallel import parallel
 from .core import *
-from .images import check_image, load_rgb, resize_to_max, save_image
-from .download import read_manifest, write_manifest, download_images
+from .images import inspect_image, load_rgb, open_image, resize_to_max, save_image, to_rgb
+from .manifest import Manifest
+from .download import download_images
 from .search import search_classes
 
 # %% auto #0
@@ -51,22 +52,48 @@ def near_duplicate_groups(hashes:list, # 64-bit perceptual hashes
 def _label(root, f): return f.relative_to(root).parts[0] if len(f.relative_to(root).parts) > 1 else ''
 
 def _inspect(f, min_size, max_size):
-    "What `clean_images` needs to know about one file."
-    why = check_image(f)
+    "What `clean_images` needs to know about one file (a full, guarded decode)."
+    why,info = inspect_image(f)
     if why: return dict(reason=why)
-    with Image.open(f) as im: w,h,mode = *im.size,im.mode
+    (w,h),mode = info['size'],info['mode']
     if min(w, h) < min_size: return dict(reason=f'too small ({w}x{h}, under {min_size} px)', width=w, height=h)
     return dict(reason='', width=w, height=h, mode=mode, sha256=sha256_file(f), phash=phash(f),
                 convert=mode != 'RGB' or (max_size is not None and max(w, h) > max_size))
 
-def _move_aside(root, f):
-    "Move `f` under `root/.removed/`, keeping its relative path (and never overwriting); returns the new path."
-    dest = root/'.removed'/f.relative_to(root)
-    if dest.exists(): dest = dest.with_name(f'{dest.stem}-{time.time_ns()}{dest.suffix}')
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(f), str(dest))
-    return dest
+def _outside(root, fns):
+    "The files of `fns` that are really somewhere else than under `root` (through a symlinked file or folder)."
+    real = root.resolve()
+    return [f for f in fns if not Path(os.path.realpath(f)).is_relative_to(real) or any(p.is_symlink() for p in [f, *f.parents] if p != root and p.is_relative_to(root))]
 
+# %% ../nbs/04_clean.ipynb #cl001
+def _dedupe(root, good, max_distance, set_aside):
+    "Set aside all but the largest of each group of near duplicates, and photos that are under two labels; returns (n_dup, conflicts)."
+    n_dup,conflicts = 0,[]
+    for g in near_duplicate_groups([i['phash'] for _,i in good], max_distance):
+        members = [good[k] for k in g]
+        labels = sorted({_label(root, f) for f,_ in members})
+        names = ', '.join(f.relative_to(root).as_posix() for f,_ in members)
+        if len(labels) > 1:   # one photo, two labels: the user decides
+            conflicts.append([f.relative_to(root).as_posix() for f,_ in members])
+            for f,_ in members: set_aside(f, 'conflict', f'the same photo is under {" and ".join(labels)}: {names}')
+            continue
+        kf,ki = max(members, key=lambda m: (m[1]['width']*m[1]['height'], -len(str(m[0]))))   # keep the largest
+        for f,i in members:
+            if f == kf: continue
+            n_dup += 1
+            set_aside(f, 'duplicate', f"{'same bytes as' if i['sha256'] == ki['sha256'] else 'near duplicate of'} {kf.relative_to(root).as_posix()}")
+    return n_dup,conflicts
+
+def _convert(root, f, i, max_size, m):
+    "Convert `f` to an RGB JPEG no larger than `max_size`, the original set aside; returns (new file, its info)."
+    im = resize_to_max(to_rgb(open_image(f)), max_size)
+    new = f if f.suffix.lower() in ('.jpg', '.jpeg') else f.with_suffix('.jpg')
+    orig = m.move(f)
+    save_image(im, new)
+    m.relocate(orig, new, reason=f'converted from {i["mode"]} {i["width"]}x{i["height"]}; original in {m.rel(orig)}')
+    return new,dict(i, width=im.width, height=im.height, sha256=sha256_file(new))
+
+# %% ../nbs/04_clean.ipynb #cl002
 def clean_images(path:str|Path, # Folder with one sub-folder of images per class
                  max_size:int|None=400, # Shrink images larger than this (longest side); None keeps sizes
                  min_size:int=64, # Set aside images whose short side is smaller
@@ -79,65 +106,32 @@ def clean_images(path:str|Path, # Folder with one sub-folder of images per class
     from fastai.data.transforms import get_image_files
     root = Path(path)
     if not root.is_dir(): raise DataError(f"{root} is not a folder.", "Pass the folder with one sub-folder of photos per class.")
-    manifest = Path(manifest) if manifest else root/'manifest.csv'
-    rows = read_manifest(manifest)   # key (URL, or file for local photos) -> row
-    by_file = {}
-    for k,r in rows.items():
-        if r.get('file') and (r['file'] not in by_file or r.get('status') == 'ok'): by_file[r['file']] = k
-    def _rel(f): return Path(f).relative_to(root).as_posix()
-    def _row(f):
-        "The manifest row of file `f` (a new one for a photo the manifest doesn't know)."
-        if _rel(f) not in by_file: rows[_rel(f)] = dict(file=_rel(f), label=_label(root, f)); by_file[_rel(f)] = _rel(f)
-        return rows[by_file[_rel(f)]]
-    def _relocate(f, new, **kw):
-        "Point `f`'s row at `new`, its new place."
-        r = _row(f)
-        k = by_file.pop(_rel(f))
-        if k == _rel(f): del rows[k]; k = _rel(new); rows[k] = r   # rows of local photos are keyed by their file
-        r.update(file=_rel(new), **kw)
-        by_file[_rel(new)] = k
-    def _set_aside(f, status, reason): _relocate(f, _move_aside(root, f), status=status, reason=reason)
-
-    fns = list(get_image_files(root))
+    m = Manifest(Path(manifest) if manifest else root/'manifest.csv')
+    def set_aside(f, status, reason): m.move(f, status=status, reason=reason)
+    fns = [f for f in get_image_files(root) if '.removed' not in f.relative_to(root).parts]
+    outside = _outside(root, fns)
+    fns = [f for f in fns if f not in set(outside)]
     info = parallel(_inspect, fns, min_size=min_size, max_size=max_size, n_workers=n_workers, threadpool=True, progress=progress)
     good = []
     for f,i in zip(fns, info):
-        if i['reason']: _set_aside(f, 'rejected', i['reason'])
+        if i['reason']: set_aside(f, 'rejected', i['reason'])
         else: good.append((f, i))
-    n_rej,conflicts,n_dup = len(fns)-len(good),[],0
-    if dedupe:
-        for g in near_duplicate_groups([i['phash'] for _,i in good], max_distance):
-            members = [good[k] for k in g]
-            labels = sorted({_label(root, f) for f,_ in members})
-            names = ', '.join(_rel(f) for f,_ in members)
-            if len(labels) > 1:   # one photo, two labels: the user decides
-                conflicts.append([_rel(f) for f,_ in members])
-                for f,_ in members: _set_aside(f, 'conflict', f'the same photo is under {" and ".join(labels)}: {names}')
-                continue
-            kf,ki = max(members, key=lambda m: (m[1]['width']*m[1]['height'], -len(str(m[0]))))   # keep the largest
-            for f,i in members:
-                if f == kf: continue
-                n_dup += 1
-                _set_aside(f, 'duplicate', f"{'same bytes as' if i['sha256'] == ki['sha256'] else 'near duplicate of'} {_rel(kf)}")
-        good = [(f, i) for f,i in good if f.exists()]
-    n_conv = 0
+    n_dup,conflicts = _dedupe(root, good, max_distance, set_aside) if dedupe else (0, [])
+    good,n_conv = [(f, i) for f,i in good if f.exists()],0
     for f,i in good:
-        if i['convert']:
-            im = resize_to_max(load_rgb(f), max_size)
-            new = f if f.suffix.lower() in ('.jpg', '.jpeg') else f.with_suffix('.jpg')
-            orig = _move_aside(root, f)
-            save_image(im, new)
-            n_conv += 1
-            _relocate(f, new, reason=f'converted from {i["mode"]} {i["width"]}x{i["height"]}; original in {_rel(orig)}')
-            f,i = new,dict(i, width=im.width, height=im.height, sha256=sha256_file(new))
-        _row(f).update(status='ok', sha256=i['sha256'], width=i['width'], height=i['height'], label=_label(root, f))
-    write_manifest(manifest, rows)
-    summary = dict(kept=len(good), rejected=n_rej, duplicates=n_dup, conflicts=conflicts, converted=n_conv)
-    if progress:
-        print(f"{len(good)} images kept ({n_conv} converted or shrunk); set aside in {root/'.removed'}: {n_rej} rejected, "
-              f"{n_dup} duplicates, {sum(map(len, conflicts))} photos in label conflicts")
-        for c in conflicts: print(f"  label conflict, check by hand: {', '.join(c)}")
+        if i['convert']: f,i = _convert(root, f, i, max_size, m); n_conv += 1
+        m.relocate(f, f, status='ok', sha256=i['sha256'], width=i['width'], height=i['height'], label=_label(root, f))
+    m.save()
+    summary = dict(kept=len(good), rejected=len(fns)-len(good)-n_dup-sum(map(len, conflicts)), duplicates=n_dup,
+                   conflicts=conflicts, converted=n_conv, outside=[str(f) for f in outside])
+    if progress: _print_summary(root, summary)
     return summary
+
+def _print_summary(root, s):
+    print(f"{s['kept']} images kept ({s['converted']} converted or shrunk); set aside in {root/'.removed'}: {s['rejected']} rejected, "
+          f"{s['duplicates']} duplicates, {sum(map(len, s['conflicts']))} photos in label conflicts")
+    for c in s['conflicts']: print(f"  label conflict, check by hand: {', '.join(c)}")
+    if s['outside']: print(f"  left alone, {len(s['outside'])} files that are really outside {root} (symlinks): {', '.join(s['outside'][:3])}")
 
 # %% ../nbs/04_clean.ipynb #5bf109f5
 def build_dataset(path:str|Path, # Folder to build: one sub-folder per class

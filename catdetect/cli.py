@@ -11,7 +11,7 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['commands', 'demo', 'search', 'download', 'train', 'predict', 'app', 'parser', 'main']
+__all__ = ['commands', 'demo', 'search', 'download', 'train', 'predict', 'app', 'parser', 'CommandFailed', 'main']
 
 # %% ../nbs/12_cli.ipynb #81031374
 def _web_pets(dest, max_images):
@@ -105,23 +105,33 @@ def predict(model:str, # A saved model (MODEL.json + MODEL.safetensors, or a .pk
             *images:str, # Photos to classify
             allow_pickle:bool=False, # Load a .pkl model (runs code inside it: only for files you trust)
             onnx:bool=False): # Run on ONNX Runtime
-    "Print label, raw probability and calibrated confidence for each of IMAGES ('not sure' when the model is not)."
+    "Print label, raw probability and calibrated confidence for each of IMAGES ('not sure' when the model is not); exit 1 if one can't be read."
     from catdetect.predict import load_model
     pred,res = load_model(model, allow_pickle=allow_pickle, backend='onnx' if onnx else 'torch'),[]
     for im in images:
         try: r = pred.predict(im); print(f"{im}\t{r.label}\t{r.prob:.4f}\t{r.confidence:.4f}"); res.append((im, r.label, r.prob))
         except DataError as e: print(f"{im}\terror\t{e.problem}", file=sys.stderr); res.append((im, None, None))
+    failed = sum(r[1] is None for r in res)
+    if failed: raise SystemExit(CommandFailed(f"{failed} of {len(res)} images could not be classified (see above).", 1))
     return res
+
+def _voila() -> list:
+    "The command that runs Voila with the Python running catdetect (found beside it, not on PATH)."
+    import importlib.util
+    if importlib.util.find_spec('voila') is None:
+        raise CatdetectError(f"The app page needs Voila, which is not installed for {sys.executable}.",
+                             "pip install 'catdetect[app]' (Voila and ipykernel), or use `classifier_app` in a notebook.")
+    return [sys.executable, '-m', 'voila']
 
 def app(model:str, # A saved model
         port:int=8866): # Port for the Voila server
     "Serve the upload-and-classify app for MODEL as a web page (needs `pip install voila`)."
-    import shutil, subprocess
+    import subprocess
     from catdetect.predict import load_model
     from catdetect.app import app_notebook
-    if not shutil.which('voila'): raise CatdetectError("The app page needs Voila, which is not installed.", "pip install 'catdetect[app]' (Voila and ipykernel), or use `classifier_app` in a notebook.")
+    cmd = _voila()
     load_model(model)   # fail here, clearly, if the model can't be loaded
-    return subprocess.call(['voila', str(app_notebook(model)), f'--port={port}', '--no-browser'])
+    return subprocess.call(cmd + [str(app_notebook(model)), f'--port={port}', '--no-browser'])
 
 # %% ../nbs/12_cli.ipynb #2335b16c
 commands = dict(demo=demo, search=search, download=download, train=train, predict=predict, app=app)
@@ -135,8 +145,19 @@ def parser() -> argparse.ArgumentParser:
         sub.add_parser(name, parents=[anno_parser(f)], add_help=False, help=f.__doc__, description=f.__doc__)
     return p
 
+class CommandFailed(str):
+    "A message for `main` to print (one line) before exiting with `code`."
+    def __new__(cls, msg, code=1): o = super().__new__(cls, msg); o.code = code; return o
+
+def _one_line(e) -> str:
+    "What went wrong, in one line: a catdetect error's problem and remedy, or another exception's type and message."
+    if isinstance(e, CatdetectError): return f"{e.problem} What to do: {e.remedy}".replace('\n', ' ') if e.remedy else e.problem
+    if isinstance(e, OSError) and e.filename: return f"{e.filename}: {e.strerror or e}"
+    return f"unexpected error ({type(e).__name__}: {str(e)[:300]}). Set CATDETECT_DEBUG=1 to see where it happened.".replace('\n', ' ')
+
 def main(argv:list|None=None): # Arguments (default: `sys.argv[1:]`)
-    "Run the `catdetect` command line."
+    "Run the `catdetect` command line: each mistake is one line on stderr and a non-zero exit code."
+    import os
     warnings.filterwarnings('ignore', category=FutureWarning)
     args = vars(parser().parse_args(argv))
     f = commands[args.pop('command')]
@@ -146,7 +167,15 @@ def main(argv:list|None=None): # Arguments (default: `sys.argv[1:]`)
     if any(p.kind is p.VAR_POSITIONAL for p in ps):
         for p in ps[:[p.kind for p in ps].index(inspect.Parameter.VAR_POSITIONAL)+1]:
             v = args.pop(p.name); pos += v if p.kind is p.VAR_POSITIONAL else [v]
-    try: f(*pos, **args)
-    except CatdetectError as e:
-        print(f"catdetect: {e}", file=sys.stderr)
-        sys.exit(2)
+    try:
+        r = f(*pos, **args)
+        return r if type(r) is int else None   # an exit code (the app's Voila), never a result a console script would print
+    except SystemExit as e:
+        if isinstance(e.code, CommandFailed): print(f"catdetect: {e.code}", file=sys.stderr); sys.exit(e.code.code)
+        raise
+    except KeyboardInterrupt: print("catdetect: interrupted.", file=sys.stderr); sys.exit(130)
+    except Exception as e:
+        if os.environ.get('CATDETECT_DEBUG'): raise
+        print(f"catdetect: {_one_line(e)}", file=sys.stderr)
+        sys.exit(2 if isinstance(e, CatdetectError) else 1)
+

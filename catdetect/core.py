@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #f604a2e5
 from __future__ import annotations
-import hashlib, os, tempfile, warnings
+import hashlib, os, stat, tempfile, threading, warnings
 from importlib.resources import files
 from pathlib import Path
 from fastcore.xdg import xdg_cache_home
@@ -15,8 +15,8 @@ from fastcore.xdg import xdg_cache_home
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline', 'sample_path',
-           'atomic_write', 'sha256_file']
+__all__ = ['CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline', 'sample_path', 'file_mode',
+           'atomic_write', 'open_regular', 'read_regular', 'sha256_file']
 
 # %% ../nbs/00_core.ipynb #3b88955d
 class CatdetectError(Exception):
@@ -54,25 +54,71 @@ def sample_path() -> Path:
     "Folder of the Oxford-IIIT Pet photos shipped inside the package."
     return Path(str(files('catdetect')))/'samples'/'oxford-pets'
 
+# %% ../nbs/00_core.ipynb #umask001
+_umask_lock = threading.Lock()
+
+def file_mode() -> int:
+    "The permission bits a new file gets under this process's umask (0o644 under the usual umask 022)."
+    try:   # Linux tells the umask without changing it; elsewhere set and restore it, under a lock
+        with open('/proc/self/status') as f: m = next(int(l.split()[1], 8) for l in f if l.startswith('Umask:'))
+    except (OSError, StopIteration, ValueError):
+        with _umask_lock: m = os.umask(0o22); os.umask(m)
+    return 0o666 & ~m
+
 # %% ../nbs/00_core.ipynb #7d72755f
 def atomic_write(path:str|Path, # Where the file should end up
                  data:bytes|str) -> Path: # Its whole content
-    "Write `data` to `path` via a temporary file and a rename, so `path` is either absent or complete."
+    "Write `data` to `path` via a temporary file and a rename, so `path` is either absent or complete (mode as the umask says)."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd,tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.part')
     try:
-        with os.fdopen(fd, 'wb') as f: f.write(data.encode() if isinstance(data, str) else data)
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+            os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
 
+# %% ../nbs/00_core.ipynb #reg001
+def _kind(mode):
+    for test,name in ((stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a FIFO (named pipe)'), (stat.S_ISCHR, 'a character device'),
+                      (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket')):
+        if test(mode): return name
+    return 'not a regular file'
+
+def open_regular(path:str|Path, # File to open for reading (binary)
+                 max_bytes:int|None=None, # Refuse files larger than this
+                 err:type=DataError): # The `CatdetectError` class to raise
+    "`path` opened for reading if it is a regular file (never a FIFO, device or folder, also through symlinks) of at most `max_bytes`."
+    path = Path(path)
+    try: fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_BINARY', 0))
+    except FileNotFoundError: raise err(f"{path} does not exist.", "Check the path.") from None
+    except OSError as e: raise err(f"{path} can't be opened ({e.strerror or e}).", "Check the path and its permissions.") from None
+    st = os.fstat(fd)
+    problem = (f"{path} is {_kind(st.st_mode)}, not a regular file" if not stat.S_ISREG(st.st_mode) else
+               f"{path} is {st.st_size:,} bytes, more than the {max_bytes:,} allowed" if max_bytes is not None and st.st_size > max_bytes else '')
+    if problem:
+        os.close(fd)
+        raise err(problem + '.', "Give a regular file of the expected kind (a FIFO, a device, a folder or a symlink to one is never read).")
+    if hasattr(os, 'set_blocking'): os.set_blocking(fd, True)
+    return os.fdopen(fd, 'rb')
+
+def read_regular(path:str|Path, # File to read
+                 max_bytes:int|None=None, # Refuse files larger than this
+                 err:type=DataError) -> bytes: # The `CatdetectError` class to raise
+    "The bytes of the regular file `path` (see `open_regular`), at most `max_bytes` of them even if it grows meanwhile."
+    with open_regular(path, max_bytes, err) as f: data = f.read() if max_bytes is None else f.read(max_bytes+1)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise err(f"{path} grew past the {max_bytes:,} bytes allowed while being read.", "Give a file that is not being written.")
+    return data
+
 # %% ../nbs/00_core.ipynb #de095fe3
-def sha256_file(path:str|Path) -> str: # File to hash
+def sha256_file(path:str|Path) -> str: # File to hash (a regular file)
     "Hex sha256 of a file's bytes, read in chunks."
     h = hashlib.sha256()
-    with open(path, 'rb') as f:
+    with open_regular(path) as f:
         for chunk in iter(lambda: f.read(1<<20), b''): h.update(chunk)
     return h.hexdigest()

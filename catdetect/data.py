@@ -6,16 +6,18 @@ Docs: https://catdetect.github.io/catdetect/data.html.md"""
 
 # %% ../nbs/05_data.ipynb #709982de
 from __future__ import annotations
+from collections import Counter
 from pathlib import Path
-from PIL import Image
 from fastcore.foundation import L
-from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, RandomSplitter, Resize,
+from fastcore.parallel import parallel
+from fastai.vision.all import (DataBlock, TransformBlock, IntToFloatTensor, CategoryBlock, RandomSplitter, Resize, PILImage,
                                aug_transforms, get_image_files, parent_label, using_attr, set_seed)
 from .core import *
-from .images import image_kind
+from .images import check_image, load_rgb, open_image
 
 # %% auto #0
-__all__ = ['is_cat', 'pet_label', 'image_files', 'pets_dls', 'folder_dls']
+__all__ = ['min_per_class', 'is_cat', 'pet_label', 'image_files', 'check_classes', 'guarded_image', 'GuardedImageBlock',
+           'pets_dls', 'folder_dls']
 
 # %% ../nbs/05_data.ipynb #63c04524
 def is_cat(x) -> bool: # A file name or path, e.g. 'Abyssinian_101.jpg'
@@ -27,47 +29,80 @@ def pet_label(x) -> str: # A file name or path
     return 'cat' if is_cat(x) else 'dog'
 
 # %% ../nbs/05_data.ipynb #d74394a0
+def _unreadable(fn):
+    "Why `fn` can't be trained on ('' if it can): a guarded decode at 1/4 to 1/8 scale for JPEGs."
+    try: open_image(fn, draft=(64, 64)); return ''
+    except DataError as e: return e.problem
+
 def image_files(path:str|Path, # Folder of images (searched recursively)
-                check:bool=True): # Check each file's magic bytes and header
-    "The image files under `path`; a `DataError` saying what to do if there are none or some are not images."
+                check:bool=True, # Decode each file (guarded, at reduced scale) to find the ones that can't be used
+                n_workers:int|None=None): # Threads for the check (default: the CPU count)
+    "The image files under `path`; a `DataError` saying what to do if there are none or some are not usable images."
+    import os
     path = Path(path)
     if not path.is_dir():
         raise DataError(f"{path} is not a folder.", "Pass the folder that holds your photos (one sub-folder per class for `folder_dls`).")
-    fns = get_image_files(path)
+    fns = L(f for f in get_image_files(path) if '.removed' not in f.relative_to(path).parts)
     if not fns:
         raise DataError(f"No images in {path} (looked for .jpg, .png, .webp, ... in it and its sub-folders).",
                         "Put your photos there, or download some with `download_images`.")
     if check:
-        bad = L(f for f in fns if not _looks_like_image(f))
+        why = parallel(_unreadable, fns, n_workers=n_workers or os.cpu_count() or 1, threadpool=True, progress=False)
+        bad = [(f, w) for f,w in zip(fns, why) if w]
         if bad:
-            raise DataError(f"{len(bad)} of {len(fns)} files in {path} are not images: {', '.join(str(f) for f in bad[:5])}"
-                            + (' ...' if len(bad) > 5 else ''),
-                            "Move them out of the folder, or run `clean_images(path)`, which sets them aside.")
+            raise DataError(f"{len(bad)} of {len(fns)} files in {path} can't be used: "
+                            + '; '.join(w for _,w in bad[:3]) + (' ...' if len(bad) > 3 else ''),
+                            "Run `clean_images(path)`, which sets them aside in .removed/ (nothing is deleted), or move them out.")
     return fns
 
-def _looks_like_image(fn):
-    try:
-        with open(fn, 'rb') as f:
-            if not image_kind(f.read(16)): return False
-        with Image.open(fn) as im: return im.width > 0 and im.height > 0
-    except Exception: return False
+# %% ../nbs/05_data.ipynb #da0001
+min_per_class = 5   # fewer, and a 20% validation split can leave a class out of training or of validation
 
-def _check_classes(labels, path, how):
-    classes = sorted(set(map(str, labels)))
-    if len(classes) < 2:
-        raise DataError(f"Only one class ({classes[0]!r}) among the {len(labels)} images in {path}: a classifier needs at least two.",
+def check_classes(labels, # The label of each photo
+                  path, # Where they are (for the message)
+                  how:str, # How the user adds photos of a class (for the message)
+                  min_count:int=min_per_class) -> list: # Photos each class needs at least
+    "The sorted classes of `labels`; a `DataError` that says what to add if there are fewer than 2, or too few photos of one."
+    counts = Counter(map(str, labels))
+    if len(counts) < 2:
+        only = next(iter(counts), None)
+        raise DataError(f"Only one class ({only!r}) among the {len(labels)} images in {path}: a classifier needs at least two.",
                         f"Add photos of at least one other class ({how}).")
-    return classes
+    few = {c: n for c,n in sorted(counts.items()) if n < min_count}
+    if few:
+        raise DataError(f"Too few photos in {path}: " + ', '.join(f"{c!r} has {n}" for c,n in few.items())
+                        + f"; each class needs at least {min_count}.",
+                        f"Add photos of {', '.join(map(repr, few))} ({how}): {min_count} at the very least, 30 or more for a good model.")
+    return sorted(counts)
+
+# %% ../nbs/05_data.ipynb #da0004
+def guarded_image(fn) -> PILImage: # A path, bytes, PIL image or array
+    "A fastai `PILImage` of `fn`, opened through `load_rgb` (guarded, upright, 8-bit RGB)."
+    return PILImage.create(load_rgb(fn) if isinstance(fn, (str, Path, bytes)) else fn)
+
+def GuardedImageBlock():
+    "fastai's `ImageBlock`, opening photos with `guarded_image`."
+    return TransformBlock(type_tfms=guarded_image, batch_tfms=IntToFloatTensor)
 
 # %% ../nbs/05_data.ipynb #306920ad
 def _tfms(size, augment): return Resize(size), (aug_transforms(size=size, min_scale=0.75) if augment else None)
 
+def _check_split(dls, valid_pct):
+    "A `DataError` if the split left a class out of training, or no photo for validation."
+    ys = dls.train_ds.tls[1]   # labels only: no photo is decoded
+    train = {str(dls.vocab[int(ys[i])]) for i in range(len(ys))}
+    if missing := [c for c in dls.vocab if str(c) not in train]:
+        raise DataError(f"The split left no training photo of {', '.join(map(repr, missing))}.", "Add photos of that class, or pass another seed.")
+    if valid_pct > 0 and not len(dls.valid_ds):
+        raise DataError(f"No photo was held out for validation ({valid_pct:.0%} of {len(dls.train_ds)}).", "Add photos, or pass a larger valid_pct.")
+    return dls
+
 def _dls(block_kw, path, fns, valid_pct, seed, size, augment, bs, **kwargs):
     item_tfms,batch_tfms = _tfms(size, augment)
-    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock), splitter=RandomSplitter(valid_pct, seed=seed),
+    dblock = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock), splitter=RandomSplitter(valid_pct, seed=seed),
                        item_tfms=item_tfms, batch_tfms=batch_tfms, **block_kw)
     if seed is not None: set_seed(seed, reproducible=True)
-    return dblock.dataloaders(fns, path=path, bs=bs, **kwargs)
+    return _check_split(dblock.dataloaders(fns, path=path, bs=bs, **kwargs), valid_pct)
 
 # %% ../nbs/05_data.ipynb #ded5b16b
 def pets_dls(path:str|Path|None=None, # Folder of Oxford-IIIT Pet photos (default: the photos shipped with catdetect)
@@ -81,7 +116,7 @@ def pets_dls(path:str|Path|None=None, # Folder of Oxford-IIIT Pet photos (defaul
     "DataLoaders for cats vs dogs labelled by Oxford-IIIT Pet file names, as in fastbook chapter 1."
     path = Path(path) if path else sample_path()
     fns = image_files(path)
-    _check_classes([label_func(f.name) for f in fns], path, 'Oxford-IIIT Pet names: cats start with an uppercase letter, dogs lowercase')
+    check_classes([label_func(f.name) for f in fns], path, 'Oxford-IIIT Pet names: cats start with an uppercase letter, dogs lowercase')
     return _dls(dict(get_y=using_attr(label_func, 'name')), path, fns, valid_pct, seed, size, augment, bs, **kwargs)
 
 # %% ../nbs/05_data.ipynb #cd6aeeb2
@@ -95,5 +130,5 @@ def folder_dls(path:str|Path, # Folder with one sub-folder of photos per class
     "DataLoaders labelled by each photo's parent folder, as fastbook chapter 2's bears."
     path = Path(path)
     fns = image_files(path)
-    _check_classes([parent_label(f) for f in fns], path, 'one sub-folder of photos per class')
+    check_classes([parent_label(f) for f in fns], path, 'one sub-folder of photos per class')
     return _dls(dict(get_y=parent_label), path, fns, valid_pct, seed, size, augment, bs, **kwargs)

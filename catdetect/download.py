@@ -6,21 +6,21 @@ Docs: https://catdetect.github.io/catdetect/download.html.md"""
 
 # %% ../nbs/03_download.ipynb #88e11fb4
 from __future__ import annotations
-import csv, hashlib, io, os, tempfile, threading, time
+import functools, hashlib, ipaddress, os, socket, tempfile, threading, time
 from collections import Counter
 from contextlib import contextmanager, nullcontext
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urljoin
 from fastcore.foundation import L
 from fastcore.parallel import parallel
 from .core import *
 from .images import *
+from .manifest import *
 
 # %% auto #0
-__all__ = ['manifest_fields', 'local_server', 'read_manifest', 'append_manifest', 'write_manifest', 'download_image',
-           'summarize_downloads', 'download_images']
+__all__ = ['local_server', 'is_internal_ip', 'is_internal_host', 'download_image', 'summarize_downloads', 'download_images']
 
 # %% ../nbs/03_download.ipynb #b4eaaf0f
 @contextmanager
@@ -51,52 +51,145 @@ def local_server(routes:dict, # Path -> (status, headers, body) or a function of
     try: yield SimpleNamespace(url=f'http://127.0.0.1:{srv.server_port}', hits=hits)
     finally: srv.shutdown(); srv.server_close()
 
-# %% ../nbs/03_download.ipynb #f9eb9687
-manifest_fields = ['file', 'label', 'url', 'term', 'sha256', 'width', 'height', 'status', 'reason']
+# %% ../nbs/03_download.ipynb #dl001
+def is_internal_ip(ip:str) -> bool: # An IPv4 or IPv6 address
+    "True for addresses that are not on the public internet: private, loopback, link-local, reserved, multicast."
+    a = ipaddress.ip_address(ip.split('%')[0])
+    if a.version == 6 and a.ipv4_mapped: a = a.ipv4_mapped
+    return a.is_private or a.is_loopback or a.is_link_local or a.is_reserved or a.is_multicast or a.is_unspecified
 
-def _key(r): return r.get('url') or r.get('file')
-
-def read_manifest(path:str|Path) -> dict: # The manifest CSV
-    "Rows of the manifest at `path`, keyed by URL (or file for local files): the last row for a key wins."
-    path = Path(path)
-    if not path.exists(): return {}
-    with path.open(newline='', encoding='utf-8') as f: return {_key(r): r for r in csv.DictReader(f)}
-
-def append_manifest(path:str|Path, # The manifest CSV (created with a header if missing)
-                    rows:list): # Dicts with (some of) `manifest_fields`
-    "Append `rows` to the manifest at `path`."
-    path = Path(path)
-    new = not path.exists() or path.stat().st_size == 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open('a', newline='', encoding='utf-8') as f:
-        w = csv.DictWriter(f, manifest_fields, extrasaction='ignore')
-        if new: w.writeheader()
-        w.writerows(rows)
-
-def write_manifest(path:str|Path, # The manifest CSV
-                   rows): # Dicts with `manifest_fields` (or a dict of them, as `read_manifest` returns)
-    "Write `rows` as the whole manifest at `path`, atomically."
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, manifest_fields, extrasaction='ignore', lineterminator='\n')
-    w.writeheader(); w.writerows(rows.values() if isinstance(rows, dict) else rows)
-    atomic_write(path, buf.getvalue())
+def is_internal_host(host:str) -> bool: # A host name or address, as in a URL
+    "True if `host` is, or resolves to, an internal address (an unresolvable name is not: its request fails anyway)."
+    try: infos = socket.getaddrinfo(host.strip('[]'), None)
+    except (socket.gaierror, UnicodeError, ValueError): return False
+    return any(is_internal_ip(i[4][0]) for i in infos)
 
 # %% ../nbs/03_download.ipynb #29c7d7a2
 _ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36 catdetect'
-_session_local = threading.local()
+_watch = threading.local()   # the sockets this thread's current download opened, for its watchdog
 
-def _session():
+@functools.cache
+def _adapter_class():
+    "A requests adapter whose connections register their sockets in `_watch.socks`."
+    from requests.adapters import HTTPAdapter
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    def watched(pool):
+        class Conn(pool.ConnectionCls):
+            def connect(self):
+                super().connect()
+                getattr(_watch, 'socks', []).append(self.sock)
+        return type(f'Watched{pool.__name__}', (pool,), dict(ConnectionCls=Conn))
+    pools = dict(http=watched(HTTPConnectionPool), https=watched(HTTPSConnectionPool))
+    class WatchedAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+    return WatchedAdapter
+
+@contextmanager
+def _watchdog(seconds):
+    "A requests session for one download; when `seconds` have passed, its connections are shut down."
     import requests
-    s = getattr(_session_local, 's', None)
-    if s is None:
-        s = _session_local.s = requests.Session()
-        s.max_redirects = 5
-        s.headers['User-Agent'] = _ua
-    return s
+    s,socks = requests.Session(),[]
+    for p in ('http://', 'https://'): s.mount(p, _adapter_class()(max_retries=0))
+    s.headers['User-Agent'] = _ua
+    def stop():
+        for k in list(socks):
+            try: k.shutdown(socket.SHUT_RDWR)
+            except OSError: pass
+    _watch.socks,timer = socks,threading.Timer(seconds, stop)
+    timer.daemon = True; timer.start()
+    try: yield s
+    finally: timer.cancel(); _watch.socks = []; s.close()
 
+# %% ../nbs/03_download.ipynb #dl004
 def _row(url, status, reason='', **kw): return dict(url=url, status=status, reason=reason, **kw)
-_transient = ('timeout', 'HTTP 5', 'HTTP 429', 'connection')
 
+class _Refused(Exception):
+    "A URL's own failure, as a manifest status and reason."
+    def __init__(self, status, reason): self.status,self.reason = status,reason
+
+def _check_url(url, internal_ok):
+    "Refuse what is not an http(s) URL with a host, and internal hosts unless `internal_ok`."
+    try: parts = urlsplit(url); host = parts.hostname; parts.port
+    except (ValueError, TypeError, AttributeError) as e: raise _Refused('rejected', f'not a valid URL ({e})') from None
+    if parts.scheme not in ('http', 'https') or not host: raise _Refused('rejected', 'not an http(s) URL')
+    if not internal_ok and is_internal_host(host):
+        raise _Refused('rejected', f'redirected from a public address to an internal one ({host}): refused')
+
+def _open(s, url, timeout, max_redirects, allow_internal):
+    "The response for `url` after following redirects, each checked by `_check_url`."
+    _check_url(url, True)
+    internal_ok = allow_internal if allow_internal is not None else is_internal_host(urlsplit(url).hostname)
+    for _ in range(max_redirects+1):
+        r = s.get(url, stream=True, timeout=timeout, allow_redirects=False)
+        if not r.is_redirect: return r
+        r.close()
+        try: nxt = urljoin(url, r.headers.get('Location', ''))
+        except ValueError as e: raise _Refused('rejected', f'not a valid URL in a redirect ({e})') from None
+        _check_url(nxt, internal_ok)
+        url = nxt
+    raise _Refused('rejected', f'too many redirects (more than {max_redirects}: a redirect loop?)')
+
+def _status_of(code): return 'failed' if code >= 500 or code in (408, 425, 429) else 'rejected'
+
+# %% ../nbs/03_download.ipynb #dl005
+def _stream(r, f, max_bytes, deadline, limit_s):
+    "Write `r`'s body to `f`, checking the first bytes are an image's and the limits; returns (sha256, bytes)."
+    if r.status_code >= 400: raise _Refused(_status_of(r.status_code), f'HTTP {r.status_code}')
+    ctype = r.headers.get('Content-Type', '').split(';')[0].strip().lower()
+    if ctype.startswith('text/') or ctype in ('application/json', 'application/xml'):
+        raise _Refused('rejected', f'not an image (Content-Type {ctype})')
+    length = r.headers.get('Content-Length', '')
+    if length.isdigit() and int(length) > max_bytes: raise _Refused('rejected', f"too large ({length} bytes > {max_bytes})")
+    h,n,head = hashlib.sha256(),0,b''
+    chunks = (iter(lambda: r.raw.read1(1<<16, decode_content=True), b'') if hasattr(r.raw, 'read1')  # urllib3 2: what has arrived,
+              else r.iter_content(1<<16))                                                       # so a trickle meets the deadline
+    for chunk in chunks:
+        if len(head) < 16 <= len(head) + len(chunk) and not image_kind((head + chunk)[:16]):
+            raise _Refused('rejected', check_image((head + chunk)[:64]) or 'not an image')
+        head += chunk[:16]; n += len(chunk)
+        if n > max_bytes: raise _Refused('rejected', f'too large (more than {max_bytes} bytes)')
+        if time.monotonic() > deadline: raise _Refused('failed', f'timeout (download took over {limit_s:g} s)')
+        h.update(chunk); f.write(chunk)
+    if time.monotonic() > deadline: raise _Refused('failed', f'timeout (download took over {limit_s:g} s)')   # cut off by the watchdog
+    if n == 0: raise _Refused('rejected', 'an empty response')
+    return h.hexdigest(),n
+
+# %% ../nbs/03_download.ipynb #dl006
+def _failure(e, deadline, limit_s, timeout):
+    "The `_Refused` that an exception raised while fetching a URL stands for."
+    import requests, urllib3
+    if isinstance(e, _Refused): return e
+    if isinstance(e, DataError): return _Refused('rejected', e.problem)
+    if time.monotonic() > deadline: return _Refused('failed', f'timeout (download took over {limit_s:g} s)')
+    E = requests.exceptions
+    if isinstance(e, E.TooManyRedirects): return _Refused('rejected', 'too many redirects (a redirect loop?)')
+    if isinstance(e, (E.Timeout, TimeoutError, urllib3.exceptions.TimeoutError, socket.timeout)): return _Refused('failed', f'timeout ({timeout:g} s)')
+    if isinstance(e, (E.InvalidURL, E.InvalidSchema, E.MissingSchema, E.InvalidHeader, urllib3.exceptions.LocationParseError, ValueError, UnicodeError)):
+        return _Refused('rejected', f'bad URL or response ({type(e).__name__}: {str(e)[:120]})')
+    if isinstance(e, (urllib3.exceptions.DecodeError, E.ContentDecodingError)): return _Refused('rejected', f'a body that does not decode ({str(e)[:120]})')
+    if isinstance(e, (E.ConnectionError, E.ChunkedEncodingError, urllib3.exceptions.HTTPError, ConnectionError, OSError)):
+        return _Refused('failed', f'connection error ({type(e).__name__}: {str(e)[:120]})')
+    return _Refused('failed', f'unexpected error ({type(e).__name__}: {str(e)[:120]})')
+
+# %% ../nbs/03_download.ipynb #dl007
+def _keep(url, tmp, sha, dest, max_size, max_pixels, lock):
+    "Check the downloaded file `tmp`, convert or shrink it, move it to its content-hash name; its manifest row."
+    why,info = inspect_image(tmp, max_pixels)
+    if why: raise _Refused('rejected', why)
+    kind,size,file_sha = info['format'],info['size'],sha
+    if info['mode'] != 'RGB' or max(size) > (max_size or 1e12):   # convert / shrink; the name keeps the original's hash
+        im = resize_to_max(load_rgb(tmp, max_pixels), max_size)
+        im.save(tmp, 'JPEG', quality=90)
+        kind,size,file_sha = 'jpeg',im.size,sha256_file(tmp)
+    final = dest/f'{sha[:16]}{image_suffix.get(kind, ".jpg")}'
+    with (lock or nullcontext()):
+        if final.exists(): return _row(url, 'duplicate', 'same bytes as another URL', file=final.name, sha256=sha256_file(final), width=size[0], height=size[1])
+        os.chmod(tmp, file_mode()); os.replace(tmp, final)
+    return _row(url, 'ok', file=final.name, sha256=file_sha, width=size[0], height=size[1])
+
+# %% ../nbs/03_download.ipynb #dl008
 def download_image(url:str, # http(s) URL of an image
                    dest:str|Path, # Folder to save into
                    timeout:float=4, # Seconds to wait for the server to connect or send data
@@ -104,65 +197,53 @@ def download_image(url:str, # http(s) URL of an image
                    max_seconds:float|None=None, # Whole-download limit (default: 10 x `timeout`)
                    max_size:int|None=400, # Shrink to this longest side (None keeps the size)
                    max_pixels:int=MAX_PIXELS, # Refuse images with more pixels (decompression bombs)
+                   max_redirects:int=5, # Redirects to follow at most
+                   allow_internal:bool|None=None, # Follow redirects to internal addresses (default: only if `url` is internal)
                    lock=None) -> dict: # Serialises the duplicate check when called from several threads
-    "Download `url` into `dest` (named by content hash) and return its manifest row."
-    import requests
+    "Download `url` into `dest` (named by content hash) and return its manifest row; never raises for the URL's sake."
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
-    if urlsplit(url).scheme not in ('http', 'https'): return _row(url, 'rejected', 'not an http(s) URL')
-    deadline = time.monotonic() + (max_seconds or 10*timeout)
+    limit_s = max_seconds or 10*timeout
+    deadline = time.monotonic() + limit_s
     fd,tmp = tempfile.mkstemp(dir=dest, prefix='.dl-', suffix='.part')
-    tmp,h,n = Path(tmp),hashlib.sha256(),0
+    tmp = Path(tmp)
     try:
-        with os.fdopen(fd, 'wb') as f, _session().get(url, stream=True, timeout=timeout) as r:
-            if r.status_code >= 400: return _row(url, 'failed' if r.status_code >= 500 or r.status_code == 429 else 'rejected', f'HTTP {r.status_code}')
-            ctype = r.headers.get('Content-Type', '').split(';')[0].strip().lower()
-            if ctype.startswith('text/') or ctype in ('application/json', 'application/xml'):
-                return _row(url, 'rejected', f'not an image (Content-Type {ctype})')
-            if int(r.headers.get('Content-Length') or 0) > max_bytes:
-                return _row(url, 'rejected', f"too large ({r.headers['Content-Length']} bytes > {max_bytes})")
-            head = b''
-            chunks = (iter(lambda: r.raw.read1(1<<16, decode_content=True), b'') if hasattr(r.raw, 'read1')  # urllib3 2: what has arrived,
-                      else r.iter_content(1<<16))                                                       # so a trickle meets the deadline
-            for chunk in chunks:
-                if len(head) < 16 <= len(head) + len(chunk) and not image_kind((head + chunk)[:16]):
-                    return _row(url, 'rejected', check_image((head + chunk)[:64]) or 'not an image')
-                head += chunk[:16]
-                n += len(chunk)
-                if n > max_bytes: return _row(url, 'rejected', f'too large (more than {max_bytes} bytes)')
-                if time.monotonic() > deadline: return _row(url, 'failed', f'timeout (download took over {max_seconds or 10*timeout:g} s)')
-                h.update(chunk); f.write(chunk)
-        if n == 0: return _row(url, 'rejected', 'an empty response')
-        why,info = inspect_image(tmp, max_pixels)
-        if why: return _row(url, 'rejected', why)
-        kind,size,mode = info['format'],info['size'],info['mode']
-        sha = file_sha = h.hexdigest()
-        if mode != 'RGB' or max(size) > (max_size or 1e12):   # convert / shrink; the name keeps the original's hash
-            im = resize_to_max(load_rgb(tmp), max_size)
-            im.save(tmp, 'JPEG', quality=90)
-            kind,size,file_sha = 'jpeg',im.size,sha256_file(tmp)
-        final = dest/f'{sha[:16]}{image_suffix.get(kind, ".jpg")}'
-        with (lock or nullcontext()):
-            if final.exists(): status = 'duplicate'
-            else: os.replace(tmp, final); status = 'ok'
-        return _row(url, status, '' if status == 'ok' else 'same bytes as another URL', file=final.name,
-                    sha256=file_sha if status == 'ok' else sha256_file(final), width=size[0], height=size[1])
-    except requests.exceptions.TooManyRedirects: return _row(url, 'rejected', 'too many redirects (a redirect loop?)')
-    except (requests.exceptions.Timeout, TimeoutError): return _row(url, 'failed', f'timeout ({timeout:g} s)')
-    except requests.exceptions.ConnectionError as e: return _row(url, 'failed', f'connection error ({str(e)[:120]})')
-    except requests.exceptions.RequestException as e: return _row(url, 'rejected', f'bad request ({str(e)[:120]})')
-    except DataError as e: return _row(url, 'rejected', e.problem)
+        with os.fdopen(fd, 'wb') as f, _watchdog(limit_s) as s:
+            if not isinstance(url, str): raise _Refused('rejected', f'not a URL ({type(url).__name__})')
+            with _open(s, url, timeout, max_redirects, allow_internal) as r: sha,_ = _stream(r, f, max_bytes, deadline, limit_s)
+        return _keep(url, tmp, sha, dest, max_size, max_pixels, lock)
+    except Exception as e:
+        e = _failure(e, deadline, limit_s, timeout)
+        return _row(url, e.status, e.reason)
     finally: tmp.unlink(missing_ok=True)
 
 # %% ../nbs/03_download.ipynb #419a3a13
-_done = ('ok', 'duplicate', 'rejected')
-
 def summarize_downloads(rows) -> str: # Manifest rows
     "One line on what a download run kept and, grouped by reason, what failed."
     c = Counter(r['status'] for r in rows)
     why = Counter(r['reason'].split(' (')[0] for r in rows if r['status'] in ('rejected', 'failed'))
     s = f"{c['ok']} images kept, {c['duplicate']} duplicates skipped, {c['rejected']+c['failed']} failed"
+    if c['removed'] + c['conflict']: s += f", {c['removed']+c['conflict']} removed or set aside before"
     return s + (': ' + ', '.join(f'{n} {k}' for k,n in why.most_common()) if why else '')
 
+def _url_items(url_file, urls, max_pics):
+    "url -> search term, from `urls` (URLs or (url, term) pairs) or the lines of `url_file`."
+    if urls is None:
+        if url_file is None: raise DataError("No URLs to download.", "Pass urls=[...] or url_file='urls.txt' (one URL per line).")
+        text = read_regular(url_file, 100_000_000).decode('utf-8', errors='replace')
+        urls = [u.strip() for u in text.splitlines() if u.strip() and not u.lstrip().startswith('#')]
+    items = {}
+    for u in list(urls)[:max_pics]:
+        url,term = (u, '') if isinstance(u, str) else (tuple(u) + ('',))[:2]
+        items.setdefault(str(url), term)
+    return items
+
+def _subfolder(dest, root):
+    "`dest` relative to the manifest's folder `root`, as a prefix for file names ('' if the same)."
+    try: rel = dest.resolve().relative_to(root.resolve())
+    except ValueError: raise DataError(f"{dest} is not inside {root}, the manifest's folder.", "Keep the manifest in the data set's folder or above it.") from None
+    return '' if rel == Path('.') else rel.as_posix() + '/'
+
+# %% ../nbs/03_download.ipynb #dl012
 def download_images(dest:str|Path, # Folder to save into
                     url_file:str|Path|None=None, # Text file with one URL per line (fastai's option)
                     urls=None, # URLs, or (url, search term) pairs
@@ -172,29 +253,30 @@ def download_images(dest:str|Path, # Folder to save into
                     preserve_filename:bool=False, # Accepted for fastai compatibility; names are always content hashes
                     label:str|None=None, # Label recorded in the manifest (default: `dest`'s folder name)
                     manifest:str|Path|None=None, # Manifest CSV (default `dest/'manifest.csv'`)
-                    resume:bool=True, # Skip URLs the manifest already has as done
+                    resume:bool=True, # Skip URLs the manifest has as settled (see `Manifest.settled`)
+                    max_attempts:int=3, # Tries a URL that fails transiently gets, over all runs
                     progress:bool=True, # Show a progress bar
                     **kwargs): # Passed to `download_image`: `max_bytes`, `max_size`, `max_pixels`, ...
     "Download `urls` into `dest` in parallel, checked and resumable; returns their manifest rows (an `L`)."
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
-    if urls is None: urls = Path(url_file).read_text().strip().split('\n')
-    items = dict((u, '') if isinstance(u, str) else tuple(u) for u in list(urls)[:max_pics])   # url -> search term
-    manifest = Path(manifest) if manifest else dest/'manifest.csv'
-    label = label or dest.name
-    prefix = dest.relative_to(manifest.parent).as_posix() if dest != manifest.parent else ''
-    known = read_manifest(manifest) if resume else {}
-    def _ok(r): return r['status'] in _done and (r['status'] == 'rejected' or (manifest.parent/r['file']).exists())
-    todo = [(u,t) for u,t in items.items() if not (u in known and _ok(known[u]))]
-    lock,mlock = threading.Lock(),threading.Lock()
+    items = _url_items(url_file, urls, max_pics)
+    m = Manifest(Path(manifest) if manifest else dest/'manifest.csv')
+    label,prefix = label or dest.name,_subfolder(dest, m.root)
+    gone = {Path(r['file']).stem[:16] for r in m if r.get('status') in ('removed', 'conflict') and r.get('file')}
+    def _skip(u): return (m.get(u) or {}).get('status') in ('removed', 'conflict') or (resume and m.settled(u, max_attempts))
+    todo,lock = [(u,t) for u,t in items.items() if not _skip(u)],threading.Lock()
     def _one(item):
         url,term = item
         r = download_image(url, dest, timeout=timeout, lock=lock, **kwargs)
-        r.update(label=label, term=term, file=f"{prefix}/{r['file']}" if prefix and r.get('file') else r.get('file', ''))
-        with mlock: append_manifest(manifest, [r])
-        return r
-    new = parallel(_one, todo, n_workers=n_workers, threadpool=True, progress=progress and len(todo) > 0) if todo else []
-    allrows = {**known, **{r['url']: r for r in new}}
-    write_manifest(manifest, allrows)
-    rows = L(allrows[u] for u in items)
-    if progress: print(f"{len(todo)} downloaded now, {len(items)-len(todo)} already done. " + summarize_downloads(rows))
+        if r['status'] == 'ok' and Path(r['file']).stem in gone:   # the bytes of a photo removed before, at another URL
+            (dest/r['file']).unlink(missing_ok=True)
+            r.update(status='removed', reason='the same photo as one removed before')
+        prev = m.get(url) or {}
+        tries = int(prev.get('attempts') or 0) if prev.get('status') == 'failed' else 0
+        r.update(label=label, term=term, attempts=tries+1, file=prefix+r['file'] if r.get('file') else '')
+        return m.log(r)
+    if todo: parallel(_one, todo, n_workers=n_workers, threadpool=True, progress=progress)
+    m.save()
+    rows = L(m.get(u) for u in items)
+    if progress: print(f"{len(todo)} downloaded now, {len(items)-len(todo)} already settled. " + summarize_downloads(rows))
     return rows

@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/export.html.md"""
 
 # %% ../nbs/09_export.ipynb #f739a2a5
 from __future__ import annotations
-import json, warnings, platform
+import json, math, warnings, platform
 from collections import Counter
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -16,8 +16,9 @@ from .train import _labels, dls_images
 import catdetect, catdetect.data  # catdetect.data: the label functions a pickled Learner refers to
 
 # %% auto #0
-__all__ = ['format_name', 'format_version', 'head_config', 'model_spec', 'pooled_features_and_logits', 'fit_calibration',
-           'export_model', 'read_spec', 'load_weights', 'load_pickle', 'load_learner_safe']
+__all__ = ['format_name', 'format_version', 'spec_schema', 'max_spec_bytes', 'head_config', 'model_spec',
+           'pooled_features_and_logits', 'fit_calibration', 'model_paths', 'export_model', 'read_spec', 'load_weights',
+           'load_pickle', 'load_learner_safe']
 
 # %% ../nbs/09_export.ipynb #8e651099
 format_name,format_version = 'catdetect-model',1
@@ -110,7 +111,8 @@ def fit_calibration(learn, # A trained `Learner` with a validation set
     return cal, cent
 
 # %% ../nbs/09_export.ipynb #8404d065
-def _paths(path):
+def model_paths(path:str|Path) -> tuple: # `model`, `model.json` or `model.safetensors`
+    "The `(json, safetensors)` paths of the saved model at `path`."
     p = Path(path)
     if p.suffix in ('.json', '.safetensors'): p = p.with_suffix('')
     return p.with_name(p.name + '.json'), p.with_name(p.name + '.safetensors')
@@ -127,7 +129,7 @@ def export_model(learn, # A trained `Learner`
         path.parent.mkdir(parents=True, exist_ok=True)
         learn.export(path.absolute())
         return path
-    jpath,wpath = _paths(path)
+    jpath,wpath = model_paths(path)
     spec = model_spec(learn)
     cal,cent = fit_calibration(learn) if calibrate else (None, None)
     tensors = {k: v.detach().contiguous().clone() for k,v in learn.model.state_dict().items()}
@@ -140,46 +142,138 @@ def export_model(learn, # A trained `Learner`
     return jpath
 
 # %% ../nbs/09_export.ipynb #5be0e0bf
-_required = ('format', 'format_version', 'arch', 'n_out', 'head', 'classes', 'item_tfms', 'weights')
+class _Opt:
+    "A schema rule for a value that may also be None (or a key that may be missing)."
+    def __init__(self, rule): self.rule = rule
+
+def _num(lo=float('-inf'), hi=float('inf'), integer=False):
+    "A schema rule: a finite number (an int if `integer`; never a bool) from `lo` to `hi`."
+    def check(v):
+        ok = isinstance(v, int) if integer else isinstance(v, (int, float))
+        if isinstance(v, bool) or not ok or not math.isfinite(v) or not lo <= v <= hi:
+            return f"must be {'an integer' if integer else 'a finite number'} from {lo:g} to {hi:g}"
+    return check
+
+def _string(v): return None if isinstance(v, str) and len(v) <= 4096 else "must be a string"
+def _text(v): return None if isinstance(v, str) and 0 < len(v) <= 1000 else "must be a non-empty string (at most 1000 characters)"
+def _sha(v): return None if isinstance(v, str) and len(v) == 64 and all(c in '0123456789abcdef' for c in v) else "must be 64 hex digits"
+def _flag(v): return None if isinstance(v, bool) else "must be true or false"
+def _strs(v): return None if isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str) for k,x in v.items()) else "must map names to strings"
+def _counts(v): return None if isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, int) and not isinstance(x, bool) and x >= 0 for k,x in v.items()) else "must map class names to counts"
+def _one_of(*ok): return lambda v: None if v in ok else f"must be one of {', '.join(map(repr, ok))}"
+class _Choose:
+    "A schema rule picked by the value itself (e.g. by its `type` field): `fn(v)` gives the rule, or a message."
+    def __init__(self, fn): self.fn = fn
+
+_resize = dict(type=_text, size=[_num(1, 4096, True)], method=_one_of('crop', 'pad', 'squish'), pad_mode=_one_of('zeros', 'border', 'reflection'))
+_crop = dict(type=_text, size=[_num(1, 4096, True)], val_xtra=_num(0, 1))
+_tfm = _Choose(lambda v: (dict(Resize=_resize, RandomResizedCrop=_crop).get(v.get('type'), f"has an unknown type {str(v.get('type'))[:40]!r} (known: Resize, RandomResizedCrop)")
+                          if isinstance(v, dict) else "must be an object"))
+
+
+# %% ../nbs/09_export.ipynb #ex0001
+def _check(v, rule, field, raise_=True):
+    "The first way `v` breaks `rule` at `field` (a ModelFileError if `raise_`, else the message), or None."
+    def fail(msg):
+        if raise_: raise ModelFileError(f"field `{field}` {msg} (it is {json.dumps(v)[:80]}).", "The description was edited or damaged: save the model again with export_model.")
+        return f"field `{field}` {msg}"
+    if isinstance(rule, _Opt): return None if v is None else _check(v, rule.rule, field, raise_)
+    if isinstance(rule, _Choose):
+        rule = rule.fn(v)
+        if isinstance(rule, str): return fail(rule)
+    if isinstance(rule, dict):
+        if not isinstance(v, dict): return fail("must be an object")
+        if unknown := [k for k in v if k not in rule]: return fail(f"has unknown keys {unknown[:5]}")
+        for k,r in rule.items():
+            if k not in v:
+                if isinstance(r, _Opt): continue
+                return fail(f"lacks `{k}`")
+            if (m := _check(v[k], r, f'{field}.{k}'.strip('.'), raise_)): return m
+        return None
+    if isinstance(rule, list):
+        if not isinstance(v, list) or len(v) > 100_000: return fail("must be a list")
+        return next((m for i,x in enumerate(v) if (m := _check(x, rule[0], f'{field}[{i}]', raise_))), None)
+    msg = rule(v)
+    return fail(msg) if msg else None
+
+# %% ../nbs/09_export.ipynb #ex0002
+_calibration = dict(temperature=_num(1e-3, 1e3), min_confidence=_num(0, 1), min_similarity=_num(-1, 1), quantile=_num(0, 1),
+                    valid_error_rate=_num(0, 1), valid_loss=_num(0), valid_loss_calibrated=_num(0), method=_Opt(_text))
+spec_schema = dict(
+    format=_one_of(format_name), format_version=_num(1, format_version, True), arch=_text, n_out=_num(2, 100_000, True),
+    head=dict(concat_pool=_flag, lin_ftrs=[_num(1, 65536, True)], ps=[_num(0, 0.999)]),
+    classes=[_text], vocab_types=_Opt(_text), item_tfms=[_tfm], mean=_Opt([_num(-1e3, 1e3)]), std=_Opt([_num(1e-6, 1e3)]),
+    versions=_Opt(_strs), training=_Opt(dict(n_train=_num(0, integer=True), n_valid=_num(0, integer=True), class_counts=_counts, data=_Opt(_string))),
+    calibration=_Opt(_calibration), metrics=_Opt(dict(valid_error_rate=_Opt(_num(0, 1)), valid_loss=_Opt(_num(0)))),
+    weights=dict(file=_text, sha256=_sha, bytes=_num(1, 4e9, True)))
+
+def _agree(spec, jpath):
+    "The checks across fields: classes and outputs, dropouts and layers, normalisation, the architecture."
+    from catdetect.models import resolve_arch
+    def bad(p, r="The description was edited or is for another model: save it again."): raise ModelFileError(f"{jpath}: {p}", r)
+    if len(spec['classes']) != spec['n_out']: bad(f"lists {len(spec['classes'])} classes for a model with {spec['n_out']} outputs.")
+    if len(set(spec['classes'])) != len(spec['classes']): bad("field `classes` names a class twice.")
+    if len(spec['head']['ps']) != len(spec['head']['lin_ftrs']) + 1: bad("field `head.ps` needs one dropout more than `head.lin_ftrs` has layers.")
+    if (spec.get('mean') is None) != (spec.get('std') is None) or (spec.get('mean') is not None and not len(spec['mean']) == len(spec['std']) == 3):
+        bad("fields `mean` and `std` must both be 3 numbers (one per RGB channel), or both null.")
+    if any(len(t['size']) != 2 for t in spec['item_tfms']): bad("field `item_tfms[].size` must be [height, width].")
+    try: resolve_arch(spec['arch'])
+    except CatdetectError as e: bad(f"field `arch`: {e.problem}", e.remedy)
+
+# %% ../nbs/09_export.ipynb #ex0003
+max_spec_bytes = 1_000_000
 
 def read_spec(path:str|Path) -> dict: # `model`, `model.json` or `model.safetensors`
-    "The checked JSON description of a saved model; `ModelFileError` saying what is wrong otherwise."
-    jpath,wpath = _paths(path)
-    if not jpath.exists():
+    "The checked JSON description of a saved model; `ModelFileError` naming the field that is wrong otherwise."
+    jpath,wpath = model_paths(path)
+    if not jpath.exists() and not jpath.is_symlink():
         hint = f" (there is {wpath.name}, but its description {jpath.name} is missing)" if wpath.exists() else ''
         raise ModelFileError(f"No model description at {jpath}{hint}.", "Save models with export_model(learn, path): it writes both files; keep them together.")
-    try: spec = json.loads(jpath.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ModelFileError(f"{jpath} is not valid JSON ({e}).", "The file is damaged: save the model again.") from None
+    try: spec = json.loads(read_regular(jpath, max_spec_bytes, err=ModelFileError))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise ModelFileError(f"{jpath} is not valid JSON ({str(e)[:100]}).", "The file is damaged: save the model again.") from None
     if not isinstance(spec, dict) or spec.get('format') != format_name:
         raise ModelFileError(f"{jpath} is not a catdetect model description.", "Pass the .json that export_model wrote.")
-    missing = [k for k in _required if k not in spec]
-    if missing: raise ModelFileError(f"{jpath} lacks {', '.join(missing)}.", "Save the model again with export_model.")
-    if spec['format_version'] > format_version:
+    if isinstance(spec.get('format_version'), int) and spec['format_version'] > format_version:
         raise ModelFileError(f"{jpath} was written by a newer catdetect (format {spec['format_version']}).", "Upgrade catdetect.")
-    if len(spec['classes']) != spec['n_out']:
-        raise ModelFileError(f"{jpath} lists {len(spec['classes'])} classes for a model with {spec['n_out']} outputs.", "The description was edited or is for another model: save it again.")
+    try: _check(spec, spec_schema, '')
+    except ModelFileError as e: raise ModelFileError(f"{jpath}: {e.problem}", e.remedy) from None
+    _agree(spec, jpath)
     return spec
+
+# %% ../nbs/09_export.ipynb #ex0004
+def _check_tensors(tensors, model, arch, n_out, wpath):
+    "Every tensor of `model` is in `tensors` with its shape and dtype, nothing else is, all values are finite."
+    ours = model.state_dict()
+    def bad(p): raise ModelFileError(f"The weights in {wpath.name} {p}.", "The JSON and the weights come from different models, or the file was tampered with: keep the pair that were saved together.")
+    wrong = [k for k in ours if k not in tensors or tensors[k].shape != ours[k].shape] + [k for k in tensors if k not in ours]
+    if wrong: bad(f"don't fit a {arch} with {n_out} classes ({len(wrong)} tensors differ, e.g. {wrong[0]})")
+    if dt := [k for k in ours if tensors[k].dtype != ours[k].dtype]: bad(f"have the wrong dtype ({dt[0]}: {tensors[dt[0]].dtype}, not {ours[dt[0]].dtype})")
+    if nf := [k for k,t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]: bad(f"hold NaN or infinite values ({nf[0]})")
+
+def _check_centroids(cent, model, n_out, wpath):
+    nf = next((m.num_features for m in model[1].modules() if isinstance(m, nn.BatchNorm1d)), None)
+    if cent.dtype != torch.float32 or cent.shape[0] != n_out or cent.ndim != 2 or (nf and cent.shape[1] != nf) or not torch.isfinite(cent).all():
+        raise ModelFileError(f"The class centres in {wpath.name} are not {n_out} finite float32 rows of {nf} features.", "Save the model again.")
 
 def load_weights(path:str|Path, # `model`, `model.json` or `model.safetensors`
                  spec:dict|None=None): # The description (default: `read_spec(path)`)
     "The model described at `path` with its checked weights, and its centroids (or None): nothing is unpickled."
+    import hashlib
     from safetensors.torch import load
     spec = spec or read_spec(path)
-    jpath,wpath = _paths(path)   # the pair shares a name: renaming both together is fine
-    if not wpath.exists(): raise ModelFileError(f"The weights file {wpath} is missing.", f"Keep {wpath.name} next to {jpath.name}.")
-    if sha256_file(wpath) != spec['weights']['sha256']:
+    jpath,wpath = model_paths(path)   # the pair shares a name: renaming both together is fine
+    if not wpath.exists() and not wpath.is_symlink(): raise ModelFileError(f"The weights file {wpath} is missing.", f"Keep {wpath.name} next to {jpath.name}.")
+    data = read_regular(wpath, spec['weights']['bytes'], err=ModelFileError)
+    if len(data) != spec['weights']['bytes'] or hashlib.sha256(data).hexdigest() != spec['weights']['sha256']:
         raise ModelFileError(f"{wpath} is not the file {jpath.name} was saved with (sha256 differs): it was changed, truncated or replaced.",
                              "Get both files again from where the model came from, or save the model again.")
-    try: tensors = load(wpath.read_bytes())
+    try: tensors = load(data)
     except Exception as e: raise ModelFileError(f"{wpath} is not a readable safetensors file ({e}).", "Save the model again.") from None
     cent = tensors.pop('catdetect.centroids', None)
     model = create_model(spec['arch'], spec['n_out'], pretrained=False, **spec['head'])
-    ours = model.state_dict()
-    wrong = [k for k in ours if k not in tensors or tensors[k].shape != ours[k].shape] + [k for k in tensors if k not in ours]
-    if wrong:
-        raise ModelFileError(f"The weights in {wpath.name} don't fit a {spec['arch']} with {spec['n_out']} classes "
-                             f"({len(wrong)} tensors differ, e.g. {wrong[0]}).", "The JSON and the weights come from different models: keep the pair that were saved together.")
+    _check_tensors(tensors, model, spec['arch'], spec['n_out'], wpath)
+    if cent is not None: _check_centroids(cent, model, spec['n_out'], wpath)
     model.load_state_dict(tensors)
     return model.eval(), cent
 

@@ -15,8 +15,8 @@ from fastcore.parallel import parallel
 from .core import *
 
 # %% auto #0
-__all__ = ['image_suffix', 'MAX_PIXELS', 'image_kind', 'inspect_image', 'check_image', 'to_rgb', 'load_rgb', 'resize_to_max',
-           'verify_images', 'save_image', 'resize_images']
+__all__ = ['image_suffix', 'MAX_PIXELS', 'image_kind', 'open_image', 'inspect_image', 'check_image', 'to_rgb', 'load_rgb',
+           'resize_to_max', 'verify_images', 'save_image', 'resize_images']
 
 # %% ../nbs/02_images.ipynb #dbfcaabe
 _magic = [(b'\xff\xd8\xff', 'jpeg'), (b'\x89PNG\r\n\x1a\n', 'png'), (b'GIF87a', 'gif'), (b'GIF89a', 'gif'),
@@ -37,28 +37,59 @@ def _describe_non_image(head):
     if h.startswith((b'{', b'[')): return 'JSON, not an image'
     return f'not an image (starts with {head[:8]!r})' if head else 'an empty file'
 
+def _source_name(src):
+    if isinstance(src, (bytes, bytearray, memoryview, io.BytesIO)): return 'the uploaded bytes'
+    return str(getattr(src, 'name', None) or src)
+
+def _upright(im):
+    "`im` turned by its EXIF orientation (as it was if the EXIF data is broken)."
+    try: return ImageOps.exif_transpose(im)
+    except Exception: return im
+
+# %% ../nbs/02_images.ipynb #oimg001
+def open_image(src, # Path, bytes or binary file object
+               max_pixels:int=MAX_PIXELS, # Refuse images with more pixels than this, before decoding them
+               draft:tuple|None=None) -> Image.Image: # (w, h) the caller needs at least: large JPEGs decode at a smaller scale
+    "`src` decoded and upright (EXIF), guarded: regular files only, magic bytes, pixel count checked before decoding."
+    name = _source_name(src)
+    f = (io.BytesIO(bytes(src)) if isinstance(src, (bytes, bytearray, memoryview)) else src if hasattr(src, 'read') else
+         open_regular(src))   # a DataError for a FIFO, a device, a folder or a missing file
+    try:
+        head = f.read(16); f.seek(0)
+        if not image_kind(head): raise DataError(f"{name} is {_describe_non_image(head)}.", "Give a JPEG, PNG, GIF, WebP, BMP or TIFF photo.")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+                im = Image.open(f)   # reads the header only
+                w,h = im.size
+                if w*h > max_pixels:
+                    raise DataError(f"{name} has too many pixels ({w}x{h}): more than {max_pixels:,}, a decompression bomb or a scan, not a photo.",
+                                    "Give a photo of at most a few thousand pixels a side (or pass a larger max_pixels for a file you trust).")
+                if w < 1 or h < 1: raise DataError(f"{name} is an empty image ({w}x{h}).", "Give a real photo.")
+                if draft and im.format == 'JPEG': im.draft(im.mode, tuple(draft))
+                im.load()
+        except DataError: raise
+        except Image.DecompressionBombError as e: raise DataError(f"{name} is a decompression bomb ({e}).", "Give a real photo.") from None
+        except Exception as e:
+            raise DataError(f"{name} cannot be decoded as an image ({type(e).__name__}: {e}).",
+                            "The file is damaged or truncated: download or export it again.") from None
+        fmt,out = im.format,_upright(im)
+        out.format = fmt
+        return out
+    finally:
+        if f is not src: f.close()
+
+# %% ../nbs/02_images.ipynb #oimg002
 def inspect_image(src:str|Path|bytes, # Path to an image file, or its bytes
                   max_pixels:int=MAX_PIXELS) -> tuple: # Refuse images with more pixels than this
     "`(reason, info)`: why `src` is not a usable image ('' when it is) and, if it is, its format, size and mode."
-    try:
-        data = src if isinstance(src, (bytes, bytearray, memoryview)) else None
-        head = bytes(data[:16]) if data is not None else Path(src).open('rb').read(16)
-    except OSError as e: return f'unreadable: {e}', None
-    if not image_kind(head): return _describe_non_image(head), None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data) if data is not None else src) as im:
-                w,h = im.size
-                if w*h > max_pixels: return f'too many pixels ({w}x{h}): a decompression bomb or a scan, not a photo', None
-                im.load()
-                return '', dict(format=im.format.lower(), size=(w, h), mode=im.mode)
-    except Image.DecompressionBombError as e: return f'decompression bomb: {e}', None
-    except Exception as e: return f'cannot be decoded ({type(e).__name__}: {e})', None
+    try: im = open_image(src, max_pixels)
+    except DataError as e: return e.problem.removeprefix(_source_name(src)+' ').removeprefix('is ').removeprefix('has ').rstrip('.'), None
+    return '', dict(format=im.format.lower(), size=im.size, mode=im.mode)
 
 def check_image(src:str|Path|bytes, # Path to an image file, or its bytes
                 max_pixels:int=MAX_PIXELS) -> str: # Refuse images with more pixels than this
-    "Why `src` is not a usable image, or '' when it is (decodes it fully; magic bytes, bombs, truncation)."
+    "Why `src` is not a usable image, or '' when it is (decodes it fully; magic bytes, bombs, truncation, special files)."
     return inspect_image(src, max_pixels)[0]
 
 # %% ../nbs/02_images.ipynb #9e63b4ab
@@ -80,31 +111,23 @@ def to_rgb(im:Image.Image) -> Image.Image: # Any PIL image
         return Image.alpha_composite(bg, im).convert('RGB')
     return im.convert('RGB')
 
-def load_rgb(src) -> Image.Image: # Path, bytes, file object, PIL image or HxW[xC] numpy array
-    "Open `src` as an upright 8-bit RGB PIL image; a clear `DataError` when it is not an image."
-    if isinstance(src, Image.Image): im = src
-    elif isinstance(src, np.ndarray):
-        a = src if src.dtype == np.uint8 else _to_uint8(src)
-        if a.ndim == 3 and a.shape[0] in (1, 3, 4) and a.shape[-1] not in (1, 3, 4): a = a.transpose(1, 2, 0)  # CHW -> HWC
-        if a.ndim == 3 and a.shape[-1] == 1: a = a[..., 0]
-        if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (3, 4)):
-            raise DataError(f"An array of shape {src.shape} is not an image.", "Pass HxW (gray), HxWx3 (RGB) or HxWx4 (RGBA).")
-        im = Image.fromarray(a)
-    else:
-        if isinstance(src, (bytes, bytearray, memoryview)): src = io.BytesIO(bytes(src))
-        name = getattr(src, 'name', None) or ('the uploaded bytes' if isinstance(src, io.BytesIO) else str(src))
-        try: head = src.read(16) if hasattr(src, 'read') else Path(src).open('rb').read(16)
-        except OSError as e: raise DataError(f"{name} can't be read ({e.strerror or e}).", "Check the path and that the file is there.") from None
-        if hasattr(src, 'seek'): src.seek(0)
-        if not image_kind(head):
-            raise DataError(f"{name} is {_describe_non_image(head)}.", "Give a JPEG, PNG, GIF, WebP, BMP or TIFF photo.")
-        try:
-            im = Image.open(src); im.load()
-        except Exception as e:
-            raise DataError(f"{name} cannot be decoded as an image ({type(e).__name__}: {e}).",
-                            "The file is damaged or truncated: download or export it again.") from e
+def _array_image(src):
+    a = src if src.dtype == np.uint8 else _to_uint8(src)
+    if a.ndim == 3 and a.shape[0] in (1, 3, 4) and a.shape[-1] not in (1, 3, 4): a = a.transpose(1, 2, 0)  # CHW -> HWC
+    if a.ndim == 3 and a.shape[-1] == 1: a = a[..., 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (3, 4)):
+        raise DataError(f"An array of shape {src.shape} is not an image.", "Pass HxW (gray), HxWx3 (RGB) or HxWx4 (RGBA).")
+    return Image.fromarray(a)
+
+def load_rgb(src, # Path, bytes, file object, PIL image or HxW[xC] numpy array
+             max_pixels:int=MAX_PIXELS, # Refuse images with more pixels than this, before decoding them
+             draft:tuple|None=None) -> Image.Image: # (w, h) needed at least: large JPEGs decode at a smaller scale
+    "Open `src` as an upright 8-bit RGB PIL image (through `open_image`); a clear `DataError` when it is not an image."
+    if isinstance(src, Image.Image): im = _upright(src)
+    elif isinstance(src, np.ndarray): im = _array_image(src)
+    else: im = open_image(src, max_pixels, draft)
     if im.width < 1 or im.height < 1: raise DataError(f"The image is empty ({im.width}x{im.height}).", "Give a real photo.")
-    return to_rgb(ImageOps.exif_transpose(im))
+    return to_rgb(im)
 
 # %% ../nbs/02_images.ipynb #012d9f44
 def resize_to_max(im:Image.Image, # Image to shrink
@@ -143,9 +166,9 @@ def resize_images(path, # Folder of images
     path,dest = Path(path),Path(dest)
     fns = get_image_files(path, recurse=recurse)
     def _one(fn):
-        if check_image(fn): return
+        try: im = open_image(fn)
+        except DataError: return
         out = dest/fn.relative_to(path)
-        with Image.open(fn) as im0:
-            if max(im0.size) <= (max_size or 1e9) and im0.mode == 'RGB' and out == fn: return
-        save_image(resize_to_max(load_rgb(fn), max_size), out)
+        if max(im.size) <= (max_size or 1e9) and im.mode == 'RGB' and out == fn: return
+        save_image(resize_to_max(to_rgb(im), max_size), out)
     parallel(_one, fns, n_workers=max_workers, threadpool=True, progress=False)

@@ -6,10 +6,10 @@ Docs: https://catdetect.github.io/catdetect/interpret.html.md"""
 
 # %% ../nbs/08_interpret.ipynb #27a03b3d
 from __future__ import annotations
-import shutil
+import os
 from pathlib import Path
 from .core import *
-from .download import append_manifest
+from .manifest import Manifest
 from .train import CPUMixedPrecision, FrozenBatchNorm, cached_dls, bf16_ok
 
 # %% auto #0
@@ -87,24 +87,24 @@ def item_losses(learn, # A trained `Learner`
     return sorted(rows, key=lambda r: -r[-1])
 
 def apply_cleaning(changes:dict, # File -> '<Remove>' or a class name
-                   root:str|Path): # The data set's folder (one sub-folder per class)
-    "Move each changed file: to `root/.removed/` to remove it, to `root/<class>/` to relabel it; logs to the manifest."
-    root,log = Path(root),[]
+                   root:str|Path): # The data set's folder (one sub-folder per class), where its manifest is
+    "Move each changed file: to `root/.removed/` to remove it, to `root/<class>/` to relabel it; each photo's manifest row follows it."
+    root,m,done = Path(root),Manifest(Path(root)/'manifest.csv'),[]
     for f,what in changes.items():
         f = Path(f)
         if not f.exists(): continue
-        dest = root/'.removed'/f.relative_to(root) if what == '<Remove>' else root/what/f.name
-        if dest.parent == f.parent: continue
+        if not Path(os.path.realpath(f)).is_relative_to(root.resolve()):
+            raise DataError(f"{f} is not inside the data set's folder {root}.", "Only photos of that data set can be removed or relabelled there.")
         if what != '<Remove>' and f.parent.parent != root:
             raise DataError(f"Can't relabel {f}: its label doesn't come from a folder under {root}.",
                             "Relabel by moving the file yourself, or use removal only.")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.exists(): dest = dest.with_name(f'{dest.stem}-{sha256_file(f)[:8]}{dest.suffix}')
-        shutil.move(str(f), str(dest))
-        log.append(dict(file=dest.relative_to(root).as_posix(), label='' if what == '<Remove>' else what,
-                        status='removed' if what == '<Remove>' else 'ok', reason=f'data cleaner: {"removed" if what == "<Remove>" else "relabelled"} ({f.relative_to(root).as_posix()})'))
-    if log: append_manifest(root/'manifest.csv', log)
-    return log
+        if what != '<Remove>' and f.parent == root/what: continue
+        was = m.rel(f)
+        dest = m.move(f, None if what == '<Remove>' else Path(what)/f.name, status='removed' if what == '<Remove>' else 'ok',
+                      label='' if what == '<Remove>' else what, reason=f'data cleaner: {"removed" if what == "<Remove>" else "relabelled"} ({was})')
+        done.append(m.row_of(dest))
+    if done: m.save()
+    return done
 
 def data_cleaner(learn, # A trained `Learner` on data in one folder per class
                  items=None, # Files to review (default: the validation set's)

@@ -6,14 +6,14 @@ Docs: https://catdetect.github.io/catdetect/predict.html.md"""
 
 # %% ../nbs/10_predict.ipynb #3e77b045
 from __future__ import annotations
-import functools, tempfile, warnings
+import functools, hashlib, json, os, tempfile, warnings
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from .core import *
 from .images import load_rgb
-from .export import read_spec, load_weights, load_pickle, pooled_features_and_logits, fit_calibration, _paths
+from .export import read_spec, load_weights, load_pickle, pooled_features_and_logits, fit_calibration, model_paths
 
 # %% auto #0
 __all__ = ['not_sure', 'Prediction', 'Predictor', 'load_model', 'as_predictor', 'predict', 'class_probs']
@@ -80,7 +80,7 @@ class Predictor:
             p = cls(model, spec['classes'], [_item_tfm(t) for t in spec['item_tfms']], spec.get('mean'), spec.get('std'),
                     spec.get('calibration'), cent)
             p.spec = spec
-        if backend == 'onnx': p.use_onnx(path.with_suffix('.onnx') if path.suffix != '.pkl' else None)
+        if backend == 'onnx': p.use_onnx()
         elif backend != 'torch': raise CatdetectError(f"Unknown backend {backend!r}.", "Use 'torch' or 'onnx'.")
         return p
 
@@ -90,7 +90,7 @@ class Predictor:
         # competes with ONNX Runtime's for the cores (measured: 6 -> 16 ms per photo on 2 cores)
         from fastai.vision.core import PILImage
         from fasttransform.transform import compose_tfms
-        im = compose_tfms(PILImage(load_rgb(image)), tfms=self.item_tfms, split_idx=1)
+        im = compose_tfms(PILImage(load_rgb(image, draft=self.draft_size)), tfms=self.item_tfms, split_idx=1)
         x = np.asarray(im, dtype=np.float32).transpose(2, 0, 1)/np.float32(255)
         return x if self.mean is None else (x-self.mean)/self.std
 
@@ -145,23 +145,57 @@ class Predictor:
                               opset_version=17, dynamo=False)
         return fname
 
-    def use_onnx(self, fname:str|Path|None=None, threads:int|None=None):
-        "Run on ONNX Runtime from then on, exporting to `fname` first if it is missing or older than the model."
+    @property
+    def input_size(self) -> tuple:
+        "The network's input size (w, h): a photo larger than this can be decoded at a reduced JPEG scale."
+        size = next((getattr(t, 'size', None) for t in self.item_tfms if hasattr(t, 'size')), (224, 224))
+        return tuple(size)[::-1]
+
+    @property
+    def draft_size(self) -> tuple:
+        "Twice the input size: a JPEG at least four times larger decodes at a reduced scale that still leaves twice the resolution the network takes."
+        return tuple(2*s for s in self.input_size)
+
+    def onnx_key(self) -> str:
+        "What identifies this network: the sha256 of its saved weights, or of its tensors when it was never saved."
+        if (src := getattr(self, 'spec', {}).get('weights', {}).get('sha256')): return src
+        h = hashlib.sha256()
+        for k,v in self.model.state_dict().items(): h.update(k.encode()); h.update(v.detach().float().contiguous().numpy().tobytes())
+        return h.hexdigest()
+
+    def _onnx_ok(self, fname, key):
+        "True if `fname` is the ONNX export of this network: its own sha256 is the one recorded when it was written."
+        try:
+            rec = json.loads(read_regular(fname.with_name(fname.name + '.json'), 10_000))
+            return rec.get('weights') == key and rec.get('opset') == 17 and sha256_file(fname) == rec.get('onnx_sha256')
+        except (CatdetectError, ValueError, OSError, AttributeError): return False
+
+    def _export_onnx(self, fname, key):
+        "Export to `fname` atomically and record its sha256 beside it."
+        fd,tmp = tempfile.mkstemp(dir=fname.parent, prefix=f'.{fname.name}.', suffix='.part'); os.close(fd)
+        try:
+            self.to_onnx(tmp)
+            sha = sha256_file(tmp); os.chmod(tmp, file_mode()); os.replace(tmp, fname)
+        finally: Path(tmp).unlink(missing_ok=True)
+        atomic_write(fname.with_name(fname.name + '.json'), json.dumps(dict(weights=key, onnx_sha256=sha, opset=17)))
+
+    def use_onnx(self, fname:str|Path|None=None, # The .onnx file (default: in catdetect's cache, named by the weights' sha256)
+                 threads:int|None=None): # Threads for ONNX Runtime (default: PyTorch's)
+        "Run on ONNX Runtime from then on; the .onnx file is used only if its sha256 is the one recorded at its export, else exported again."
         try: import onnxruntime as ort
         except ImportError: raise CatdetectError("The ONNX backend needs onnxruntime, which is not installed.",
                                                  "pip install onnxruntime onnx   (or `pip install 'catdetect[onnx]'`)") from None
-        if fname is None: fname = Path(tempfile.gettempdir())/f'catdetect-{id(self)}.onnx'
-        fname = Path(fname)
-        src = getattr(self, 'spec', {}).get('weights', {}).get('sha256')
-        stamp = fname.with_suffix('.onnx.sha256')
-        if not fname.exists() or (src and (not stamp.exists() or stamp.read_text() != src)):
-            self.to_onnx(fname)
-            if src: stamp.write_text(src)
+        key = self.onnx_key()
+        fname = Path(fname) if fname else cache_dir('onnx')/f'{key[:32]}.onnx'
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads or torch.get_num_threads()
         so.add_session_config_entry('session.intra_op.allow_spinning', '0')   # don't busy-wait between calls
-        self.onnx = ort.InferenceSession(str(fname), so, providers=['CPUExecutionProvider'])
-        return self
+        for attempt in range(2):
+            if attempt or not self._onnx_ok(fname, key): self._export_onnx(fname, key)
+            try: self.onnx = ort.InferenceSession(str(fname), so, providers=['CPUExecutionProvider']); return self
+            except Exception as e:   # an export this onnxruntime can't read: once more, then say so
+                if attempt: raise ModelFileError(f"ONNX Runtime can't load the exported {fname} ({str(e)[:160]}).", "Use backend='torch'.") from None
+
 
 # %% ../nbs/10_predict.ipynb #c31bc808
 @functools.lru_cache(maxsize=8)
@@ -172,7 +206,7 @@ def load_model(path:str|Path, # A model saved by `export_model` (`model`, `model
                backend:str='torch'): # 'torch' or 'onnx'
     "The `Predictor` for a saved model (cached while the file is unchanged)."
     p = Path(path).absolute()
-    f = p if p.suffix == '.pkl' else _paths(p)[0]   # the file whose change means a new model
+    f = p if p.suffix == '.pkl' else model_paths(p)[0]   # the file whose change means a new model
     return _load_cached(str(p), f.stat().st_mtime if f.exists() else 0, allow_pickle, backend)
 
 def as_predictor(model): # A `Predictor`, a fastai `Learner`, or the path of a saved model

@@ -56,8 +56,11 @@ def _cached(backend, term, max_images):
     "Cached results for `term` if they answer a request for `max_images`, else None."
     cf = _cache_file(backend, term)
     if not cf.exists(): return None
-    c = json.loads(cf.read_text())
-    return c['results'][:max_images] if len(c['results']) >= max_images or c['max_images'] >= max_images else None
+    try:   # a damaged or replaced cache file is no cache: search again
+        c = json.loads(read_regular(cf, 50_000_000))
+        ok = isinstance(c['results'], list) and all(isinstance(r, dict) and isinstance(r.get('image'), str) for r in c['results'])
+        return c['results'][:max_images] if ok and (len(c['results']) >= max_images or int(c['max_images']) >= max_images) else None
+    except (CatdetectError, ValueError, KeyError, TypeError, RecursionError): return None
 
 def search_results(term:str, # What to search for
                    max_images:int=200, # Most results wanted

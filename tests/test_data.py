@@ -51,5 +51,5 @@ def test_one_class(folder_dir, tmp_path):
 def test_non_images_are_named_not_deleted(folder_dir, tmp_path):
     d = shutil.copytree(folder_dir, tmp_path/'d')
     (d/'cat'/'broken.jpg').write_bytes(b'<html>oops</html>')
-    with pytest.raises(DataError, match='1 of 33 files .* are not images: .*broken.jpg'): folder_dls(d)
+    with pytest.raises(DataError, match="1 of 33 files .* can't be used: .*broken.jpg is an HTML page"): folder_dls(d)
     assert (d/'cat'/'broken.jpg').exists()

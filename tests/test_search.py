@@ -92,3 +92,16 @@ def test_ddgs_no_results_is_empty(monkeypatch):
 def test_offline_setting_stops_the_default_backend():
     with pytest.raises(OfflineError, match='CATDETECT_OFFLINE'):
         search_images('grizzly bear', 5)
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize('damage', ['garbage', 'wrong shape', 'fifo', 'dev-zero'])
+def test_a_damaged_cache_file_means_search_again(damage, tmp_path):
+    import os
+    from catdetect.search import _cache_file
+    b = backend()
+    search_images('otter', 5, backend=b)
+    cf = _cache_file(b, 'otter'); cf.unlink()
+    {'garbage': lambda: cf.write_bytes(b'\x00{not json'), 'wrong shape': lambda: cf.write_text('{"results": 5, "max_images": "x"}'),
+     'fifo': lambda: os.mkfifo(cf), 'dev-zero': lambda: cf.symlink_to('/dev/zero')}[damage]()
+    assert len(search_images('otter', 5, backend=b, use_cache=True)) == 5 and len(b.calls) == 2
