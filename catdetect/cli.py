@@ -84,13 +84,14 @@ def train(data:str, # Folder of photos: one sub-folder per class, or Oxford-IIIT
           pets:bool=False, # Label by Oxford-IIIT Pet names (uppercase first letter = cat) instead of folders
           fast:bool=True, # catdetect's fast CPU training (else fastbook's fine_tune as is)
           plots:bool=True, # Save the confusion matrix and top losses as PNG files next to the model
+          label_issues:str='report', # Photos that look mislabelled: report (train on all), drop, relabel or ignore
           seed:int=42): # Random seed (split and training)
     "Train a classifier on DATA, save it to OUT, and save what it gets wrong as PNG figures."
     from catdetect.data import pets_dls, folder_dls
     from catdetect.train import train_classifier
     from catdetect.export import export_model
     dls = (pets_dls if pets else folder_dls)(data, size=size, seed=seed)
-    learn = train_classifier(dls, arch, epochs=epochs, fast=fast, seed=seed)
+    learn = train_classifier(dls, arch, epochs=epochs, fast=fast, seed=seed, **(dict(label_issues=label_issues) if fast else {}))
     with learn.no_bar(): print(f"Error rate on {len(dls.valid_ds)} held-out photos: {float(learn.validate()[1]):.2%}")
     print(f"Model saved to {export_model(learn, out)}")
     if plots and len(dls.valid_ds):
@@ -99,6 +100,11 @@ def train(data:str, # Folder of photos: one sub-folder per class, or Oxford-IIIT
         plot_confusion(learn, f'{stem}_confusion.png', interp=interp)
         plot_top_losses(learn, 9, f'{stem}_top_losses.png', interp=interp)
         print(f"Figures: {stem}_confusion.png, {stem}_top_losses.png. Most confused: {most_confused(learn, interp=interp) or 'none'}")
+    if plots and getattr(learn, 'label_issues', None):
+        from catdetect.interpret import plot_label_issues, save_label_issues
+        stem = Path(out).with_suffix('')
+        plot_label_issues(learn, f'{stem}_label_issues.png'); save_label_issues(learn, f'{stem}_label_issues.csv')
+        print(f"Photos that look mislabelled: {stem}_label_issues.png, {stem}_label_issues.csv (review them with data_cleaner in a notebook).")
     return learn
 
 def predict(model:str, # A saved model (MODEL.json + MODEL.safetensors, or a .pkl with --allow-pickle)

@@ -14,7 +14,7 @@ from .train import CPUMixedPrecision, FrozenBatchNorm, cached_dls, bf16_ok
 
 # %% auto #0
 __all__ = ['interpretation', 'plot_confusion', 'plot_top_losses', 'most_confused', 'find_lr', 'item_losses', 'apply_cleaning',
-           'data_cleaner']
+           'review_rows', 'data_cleaner', 'plot_label_issues', 'save_label_issues']
 
 # %% ../nbs/08_interpret.ipynb #bb932207
 def interpretation(learn): # A trained `Learner`
@@ -106,23 +106,36 @@ def apply_cleaning(changes:dict, # File -> '<Remove>' or a class name
     if done: m.save()
     return done
 
+def review_rows(learn, # A trained `Learner` (from `train_classifier`: with `label_issues`)
+                items=None, # Files to review (default: the flagged photos, then the validation set's)
+                k:int=24) -> list: # How many
+    "Photos to review, flagged label issues first: `(file, label, suggestion, probability, loss, flagged)`."
+    import math
+    want = None if items is None else {str(f) for f in items}
+    flagged = [(Path(r['item']), r['given'], r['suggested'], r['suggested_prob'], -math.log(max(r['given_prob'], 1e-7)), True)
+               for r in (getattr(learn, 'label_issues', None) or []) if want is None or str(r['item']) in want]
+    seen = {str(r[0]) for r in flagged}
+    rest = [(*r, False) for r in item_losses(learn, items) if str(r[0]) not in seen] if len(flagged) < k else []
+    return (flagged + rest)[:k]
+
 def data_cleaner(learn, # A trained `Learner` on data in one folder per class
-                 items=None, # Files to review (default: the validation set's)
-                 k:int=24, # How many (highest loss first)
+                 items=None, # Files to review (default: the flagged photos, then the validation set's)
+                 k:int=24, # How many (flagged first, then highest loss)
                  root:str|Path|None=None): # The data set's folder (default: `learn.dls.path`)
-    "An ipywidgets 8 cleaner: top-loss images with keep / remove / relabel choices and an *Apply* button."
+    "An ipywidgets 8 cleaner: flagged and top-loss images with keep / remove / relabel choices and an *Apply* button."
     import io as _io, ipywidgets as W
     from catdetect.images import load_rgb
     root = Path(root or learn.dls.path)
-    rows = item_losses(learn, items)[:k]
+    rows = review_rows(learn, items, k)
     options = ['<Keep>', '<Remove>', *map(str, learn.dls.vocab)]
     cards,choices = [],[]
-    for f,label,pred,p,loss in rows:
+    for f,label,pred,p,loss,flag in rows:
         im = load_rgb(f); im.thumbnail((160, 160)); b = _io.BytesIO(); im.save(b, 'JPEG')
         dd = W.Dropdown(options=options, value='<Keep>', layout=W.Layout(width='160px'))
         choices.append(dd)
-        cards.append(W.VBox([W.Image(value=b.getvalue(), format='jpeg', layout=W.Layout(width='160px')),
-                             W.HTML(f'<small>{f.name}<br>label <b>{label}</b>, model: <b>{pred}</b> {p:.2f}<br>loss {loss:.2f}</small>'), dd]))
+        why = (f'label <b>{label}</b>, looks like <b>{pred}</b> {p:.2f}<br><i>flagged: likely mislabelled</i>' if flag else
+               f'label <b>{label}</b>, model: <b>{pred}</b> {p:.2f}<br>loss {loss:.2f}')
+        cards.append(W.VBox([W.Image(value=b.getvalue(), format='jpeg', layout=W.Layout(width='160px')), W.HTML(f'<small>{f.name}<br>{why}</small>'), dd]))
     status = W.HTML()
     button = W.Button(description='Apply', button_style='warning')
     def apply(_=None):
@@ -135,3 +148,31 @@ def data_cleaner(learn, # A trained `Learner` on data in one folder per class
     w = W.VBox([W.GridBox(cards, layout=W.Layout(grid_template_columns='repeat(4, 170px)')), W.HBox([button, status])])
     w.rows,w.choices,w.button,w.status,w.apply = rows,choices,button,status,apply
     return w
+
+
+# %% ../nbs/08_interpret.ipynb #b9826807
+def plot_label_issues(learn, # A `Learner` from `train_classifier` (with `label_issues`)
+                      fname:str|Path|None=None, # Save the figure here as PNG
+                      k:int=12): # How many photos at most
+    "The photos that look mislabelled, least believable first, titled 'label -> suggested (probability)'; saved to `fname` if given."
+    import matplotlib.pyplot as plt
+    from catdetect.images import load_rgb
+    issues = (getattr(learn, 'label_issues', None) or [])[:k]
+    n,cols = max(1, len(issues)),4
+    fig,axs = plt.subplots((n+cols-1)//cols, cols, figsize=(3*cols, 3.2*((n+cols-1)//cols)), squeeze=False)
+    for ax in axs.flat: ax.axis('off')
+    for ax,r in zip(axs.flat, issues):
+        try: im = load_rgb(r['item']); im.thumbnail((256, 256)); ax.imshow(im)
+        except DataError: ax.text(0.5, 0.5, 'moved or unreadable', ha='center')   # e.g. the data cleaner moved it
+        ax.set_title(f"{r['given']} -> {r['suggested']} ({r['suggested_prob']:.2f})\n{Path(r['item']).name[:28]}", fontsize=9)
+    if not issues: axs.flat[0].text(0.5, 0.5, 'no photo looks mislabelled', ha='center')
+    return _save(fig, fname)
+
+def save_label_issues(learn, # A `Learner` from `train_classifier` (with `label_issues`)
+                      fname:str|Path) -> Path: # The CSV to write
+    "Write the flagged photos to a CSV: file, split, given and suggested label, their out-of-fold probabilities."
+    import csv, io as _io
+    buf = _io.StringIO()
+    w = csv.DictWriter(buf, ['item', 'split', 'given', 'suggested', 'given_prob', 'suggested_prob'], lineterminator='\n')
+    w.writeheader(); w.writerows(getattr(learn, 'label_issues', None) or [])
+    return atomic_write(fname, buf.getvalue())

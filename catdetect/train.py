@@ -15,10 +15,12 @@ from fastai.vision.all import Callback, DataLoaders, TfmdDL, set_seed, defaults
 from fasttransform.transform import compose_tfms
 from .core import *
 from .models import *
+from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
-__all__ = ['bf16_ok', 'CPUMixedPrecision', 'valid_batch_tfms', 'dls_images', 'body_features', 'fit_linear_head',
-           'FrozenBatchNorm', 'cached_dls', 'fine_tune_cached', 'fit_head_fast', 'train_classifier']
+__all__ = ['wd_grid', 'label_issue_modes', 'bf16_ok', 'CPUMixedPrecision', 'valid_batch_tfms', 'dls_images', 'body_features',
+           'fit_linear_head', 'standardize', 'fit_logistic_folds', 'cv_penalty', 'FrozenBatchNorm', 'cached_dls',
+           'fine_tune_cached', 'fit_head_fast', 'train_classifier']
 
 # %% ../nbs/07_train.ipynb #49de599a
 def bf16_ok() -> bool:
@@ -120,6 +122,59 @@ def fit_linear_head(learn, # A learner whose head is `[pool, Flatten, BatchNorm1
         else: bn.bias.zero_(); lin.bias.copy_(b)
         return float(F.cross_entropy(Xn@W.T+b, y))
 
+# %% ../nbs/07_train.ipynb #tr0002
+wd_grid = (1e-3, 1e-2, 3e-2, 0.1, 0.3, 1., 3., 10.)   # measured optima: 0.01-0.03 on clean photos, 1-10 with 10-20% wrong labels
+
+def standardize(X:torch.Tensor, # Features (rows)
+                eps:float=1e-5): # Added to the variance (as `BatchNorm1d` does)
+    "`X` with each column at mean 0 and variance 1, and the mean and variance used."
+    mu,var = X.mean(0),X.var(0, unbiased=False)
+    return (X-mu)/torch.sqrt(var+eps), mu, var
+
+def fit_logistic_folds(Xn:torch.Tensor, # Standardised features (rows)
+                       y:torch.Tensor, # Class index of each row
+                       masks:torch.Tensor, # (k, rows) bool: the rows each of the k models trains on
+                       n_classes:int, # Number of classes
+                       wd:float, # L2 penalty on the weights (not the intercepts)
+                       W0:torch.Tensor|None=None, # Starting weights (k, classes, features+1), e.g. the last penalty's
+                       max_iter:int=50) -> torch.Tensor: # L-BFGS iterations at most
+    "k independent L2-regularised logistic regressions fitted at once; their weights and intercepts, (k, classes, features+1)."
+    k,m = masks.shape[0],masks.float()
+    W = (W0.clone() if W0 is not None else torch.zeros(k, n_classes, Xn.shape[1]+1)).requires_grad_(True)
+    Y,cnt = F.one_hot(y, n_classes).float(),m.sum(1).clamp_min(1)
+    opt = torch.optim.LBFGS([W], max_iter=max_iter, line_search_fn='strong_wolfe', tolerance_grad=1e-6)
+    def closure():
+        opt.zero_grad()
+        nll = -(_fold_logits(Xn, W).log_softmax(-1)*Y).sum(-1)
+        loss = ((nll*m).sum(1)/cnt).sum() + wd*W[..., :-1].pow(2).sum()
+        loss.backward(); return loss
+    with torch.enable_grad(): opt.step(closure)
+    return W.detach()
+
+def _fold_logits(Xn, W): return torch.einsum('nd,kcd->knc', Xn, W[..., :-1]) + W[:, None, :, -1]
+
+# %% ../nbs/07_train.ipynb #tr0003
+def cv_penalty(X:torch.Tensor, # Features, one row per view of a photo
+               y:torch.Tensor, # Class index of each row
+               groups:torch.Tensor, # Photo index of each row: a photo's views stay in one fold
+               n_classes:int, # Number of classes
+               grid=wd_grid, # Penalties to try
+               k:int=5, # Folds
+               seed:int=0) -> dict: # Seed of the fold assignment
+    "The penalty of `grid` with the lowest out-of-fold log-loss, the loss of each, and each photo's out-of-fold probabilities at it."
+    Xn,_,_ = standardize(X)
+    n = int(groups.max())+1
+    fold = (torch.randperm(n, generator=torch.Generator().manual_seed(seed)) % k)[groups]
+    masks = torch.stack([fold != f for f in range(k)])
+    W,losses,probs = None,{},{}
+    for wd in sorted(grid, reverse=True):   # strongest first: each fit starts where the last ended
+        W = fit_logistic_folds(Xn, y, masks, n_classes, wd, W0=W)
+        p = _fold_logits(Xn, W).softmax(-1)[fold, torch.arange(len(y))]   # each row scored by the model that didn't see it
+        losses[wd],probs[wd] = float(F.nll_loss(p.clamp_min(1e-7).log(), y)),p
+    best = min(losses, key=losses.get)
+    per_photo = torch.zeros(n, n_classes).index_add_(0, groups, probs[best])/torch.bincount(groups, minlength=n)[:, None]
+    return dict(wd=best, losses=dict(sorted(losses.items())), probs=per_photo)
+
 # %% ../nbs/07_train.ipynb #4456453f
 class FrozenBatchNorm(Callback):
     "Keep every BatchNorm layer in eval mode while training: its statistics stay those the head was fitted on."
@@ -160,44 +215,71 @@ def _labels(ds): return torch.tensor([int(ds.tls[1][i]) for i in range(len(ds))]
 
 def _report(rows):
     "Print fit rows in the layout of fastai's epoch table."
-    print(f"{'view':<8}{'train_loss':>12}{'valid_loss':>12}{'error_rate':>12}{'time':>9}")
-    for r in rows: print(f"{r['view']:<8}{r['train_loss']:>12.6f}{r['valid_loss']:>12.6f}{r['error_rate']:>12.6f}{r['seconds']:>8.1f}s")
+    print(f"{'step':<18}{'train_loss':>12}{'valid_loss':>12}{'error_rate':>12}{'time':>9}")
+    for r in rows: print(f"{r['view']:<18}{r['train_loss']:>12.6f}{r['valid_loss']:>12.6f}{r['error_rate']:>12.6f}{r['seconds']:>8.1f}s")
+
+label_issue_modes = ('report', 'drop', 'relabel', 'ignore')
+
+def _train_rows(y, issues, items, vocab, mode, views):
+    "Which rows (of `views` stacked views) to fit on, and their labels, after `mode` is applied to the flagged photos."
+    keep,y = torch.ones(len(y), dtype=torch.bool),y.clone()
+    at = {str(it): i for i,it in enumerate(items)}
+    for r in issues:
+        i = at[str(r['item'])]
+        if mode == 'drop': keep[i] = False
+        elif mode == 'relabel': y[i] = list(map(str, vocab)).index(r['suggested'])
+    return keep.repeat(views),y.repeat(views)
 
 def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
                   views:int=2, # 1: the images; 2: also their mirror images (more data, one more pass)
-                  wd:float=1e-3, # L2 penalty of the logistic regression
+                  wd:float|None=None, # L2 penalty of the logistic regression (None: chosen by `cv_penalty`)
+                  label_issues:str='report', # Photos that look mislabelled: 'report', 'drop', 'relabel' or 'ignore'
+                  seed:int=0, # Seed of the cross-validation folds
                   progress:bool=True): # Show progress bars and the table of results
-    "The frozen phase in one pass per view: body features once, head fitted by logistic regression."
+    "The frozen phase: body features once per view, the penalty by cross-validation, label issues found, the head fitted."
+    if label_issues not in label_issue_modes: raise CatdetectError(f"label_issues={label_issues!r} is not a choice.", f"Use one of {', '.join(label_issue_modes)}.")
     t0,dls = time.time(),learn.dls
-    yt,yv = _labels(dls.train_ds),_labels(dls.valid_ds)
+    yt,yv,vocab = _labels(dls.train_ds),_labels(dls.valid_ds),list(dls.vocab)
     if len(yt) == 0: raise DataError("The training set is empty.", "Give more images, or a smaller valid_pct.")
     _,head = _head_split(learn)
     # validation features in bfloat16 too (a quarter of the float32 time): the table's error is that of the model in
     # bfloat16, which can differ from `learn.validate()` (float32) on a photo the model is unsure of
     Xv = body_features(learn, dls.valid_ds.items, progress=progress) if len(yv) else None
-    feats,rows = [],[]
-    for v in range(views):
-        feats.append(body_features(learn, dls.train_ds.items, flip=v == 1, progress=progress))
-        tl = fit_linear_head(learn, torch.cat(feats), yt.repeat(len(feats)), wd=wd)
-        row = dict(view=['image', 'mirror'][v], train_loss=tl, valid_loss=float('nan'), error_rate=float('nan'), seconds=time.time()-t0, at=time.time())
-        if Xv is not None:
-            head.eval()
-            with torch.no_grad(): out = head(Xv)
-            row.update(valid_loss=float(F.cross_entropy(out, yv)), error_rate=float((out.argmax(1) != yv).float().mean()))
-        rows.append(row)
-    learn.fast_fit = rows
-    if progress: _report(rows)
-    return rows
+    X = torch.cat([body_features(learn, dls.train_ds.items, flip=v == 1, progress=progress) for v in range(views)])
+    Y,groups = yt.repeat(views),torch.arange(len(yt)).repeat(views)
+    cv = None if wd is not None and label_issues == 'ignore' else cv_penalty(X, Y, groups, len(vocab), grid=wd_grid if wd is None else (wd,), seed=seed)
+    wd = cv['wd'] if cv else wd
+    issues = [] if label_issues == 'ignore' else find_label_issues(yt, cv['probs'], vocab, dls.train_ds.items)
+    rows,y_fit = _train_rows(yt, issues, dls.train_ds.items, vocab, label_issues, views)
+    tl = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
+    row = dict(view=f'head (wd {wd:g})', train_loss=tl, valid_loss=float('nan'), error_rate=float('nan'), seconds=time.time()-t0, at=time.time(), wd=wd)
+    if Xv is not None:
+        head.eval()
+        with torch.no_grad(): out = head(Xv)
+        row.update(valid_loss=float(F.cross_entropy(out, yv)), error_rate=float((out.argmax(1) != yv).float().mean()))
+        if label_issues != 'ignore':   # validation photos, scored by a head that never saw them, judged with the training photos' out-of-fold scores
+            every = find_label_issues(torch.cat([yt, yv]), torch.cat([cv['probs'], out.float().softmax(1)]), vocab,
+                                      list(dls.train_ds.items) + list(dls.valid_ds.items), ['train']*len(yt) + ['valid']*len(yv))
+            issues = issues + [r for r in every if r['split'] == 'valid']
+    learn.fast_fit,learn.penalty,learn.label_issues = [row],cv,issues
+    if progress:
+        _report([row])
+        if label_issues != 'ignore':
+            print(summarize_label_issues(issues, len(yt)+len(yv)) + (f" Training {dict(drop='without', relabel='relabelled').get(label_issues, 'with')} them;"
+                  " learn.label_issues lists them and data_cleaner(learn) shows them first." if issues else ''))
+    return [row]
 
 def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
                      arch=default_arch, # Backbone (see `create_learner`)
                      epochs:int=0, # Epochs of whole-network fine-tuning after the head (`fast=False`: fastai's `fine_tune(epochs)`, at least 1)
                      fast:bool=True, # Frozen phase on features computed once (see above); False: fastbook's `fine_tune` as is
                      views:int=2, # Fast path: passes over the training images (1: as they are, 2: also mirrored)
-                     wd:float=1e-3, # Fast path: L2 penalty of the head's logistic regression
+                     wd:float|None=None, # Fast path: L2 penalty of the head (None: chosen by cross-validation)
+                     label_issues:str='report', # Fast path: photos that look mislabelled: 'report', 'drop', 'relabel' or 'ignore'
                      lr:float|None=None, # Learning rate of the fine-tuning epochs (default 1e-4 fast, fastai's 2e-3 otherwise)
                      seed:int|None=42, # Seed for repeatable runs (None: not seeded)
                      pretrained:bool=True, # Start from ImageNet weights
+                     progress:bool=True, # Fast path: progress bars, the table of results and the label-issue summary
                      **kwargs): # Passed to `create_learner` (e.g. `metrics`, `cbs`)
     "Train an image classifier on `dls` and return fastai's `Learner`: fast on a CPU by default, fastbook's `fine_tune` with `fast=False`."
     if seed is not None: set_seed(seed, reproducible=True)
@@ -206,6 +288,6 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
         learn.fine_tune(max(1, epochs), base_lr=lr or 2e-3)
         return learn
     learn = create_learner(dls, arch, pretrained=pretrained, lin_ftrs=[], ps=0., **kwargs)
-    fit_head_fast(learn, views=views, wd=wd)
+    fit_head_fast(learn, views=views, wd=wd, label_issues=label_issues, seed=seed or 0, progress=progress)
     if epochs: fine_tune_cached(learn, epochs, lr=lr or 1e-4)
     return learn
