@@ -45,8 +45,8 @@ def condition(path, noise=0.0, few=None, seed=0):
 def dls_for(c, plain, path):
     item_tfms, batch_tfms = (RandomResizedCrop(192, min_scale=0.5), aug_transforms()) if plain else (Resize(256), aug_transforms(size=256, min_scale=0.75))
     block = ImageBlock if plain else GuardedImageBlock()
-    db = DataBlock(blocks=(block, CategoryBlock(vocab=c['classes'])), get_y=c['given'].__getitem__,
-                   splitter=FuncSplitter(c['valid'].__contains__), item_tfms=item_tfms, batch_tfms=batch_tfms)
+    db = DataBlock(blocks=(block, CategoryBlock(vocab=c['classes'])), get_y=lambda f: c['given'][f],
+                   splitter=FuncSplitter(lambda f: f in c['valid']), item_tfms=item_tfms, batch_tfms=batch_tfms)
     set_seed(42, reproducible=True)
     return db.dataloaders(c['items'], path=path, bs=32)
 

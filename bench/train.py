@@ -4,6 +4,9 @@
 
     python bench/train.py [--data ../shared/data/dev] [--sets catsdogs bears] [--epochs 2]
 
+It prints the CPU it ran on, and runs catdetect twice where the CPU has bfloat16: once on that path and once
+forced to float32 (`CATDETECT_BF16=0`), the path of most laptops, so one run gives both rows.
+
 For each data set it prints wall time, validation error, the time until the validation error first reaches
 plain fastai's final error, and the speed-up. Wall time counts everything a user waits for: building the
 DataLoaders, the learner (weights included) and training. Errors are fastai's `learn.validate()` on the
@@ -43,13 +46,19 @@ def plain_fastai(path, epochs, seed=42):
                 valid=sorted(map(str, dls.valid_ds.items)))
 
 
-def catdetect_fast(path, seed=42, **kwargs):
+def catdetect_fast(path, seed=42, bf16=True, **kwargs):
+    os.environ['CATDETECT_BF16'] = '1' if bf16 else '0'
     t0 = time.time()
     dls = folder_dls(path, seed=seed)
     learn = train_classifier(dls, seed=seed, **kwargs)
     seconds = time.time() - t0
     steps = [(r['at'] - t0, r['error_rate']) for r in learn.fast_fit]
     return dict(seconds=seconds, error=float(learn.validate()[1]), steps=steps, valid=sorted(map(str, dls.valid_ds.items)))
+
+
+def cpu_name():
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return 'unknown CPU'
 
 
 def first_reach(steps, target):
@@ -63,21 +72,28 @@ if __name__ == '__main__':
     p.add_argument('--epochs', type=int, default=2, help="plain fastai's fine_tune(epochs)")
     a = p.parse_args()
     torch.set_num_threads(min(2, os.cpu_count()))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, bf16 {'native' if torch.ops.mkldnn._is_mkldnn_bf16_supported() else 'not native'}")
+    from catdetect.train import bf16_ok
+    native = bf16_ok()
+    print(f"{cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"bfloat16 {'native: catdetect runs on both paths' if native else 'not native: float32 only'}")
     rows = []
     for name in a.sets:
         path = Path(a.data)/name
         plain = plain_fastai(path, a.epochs)
-        ours = catdetect_fast(path)
-        assert plain['valid'] == ours['valid'], 'the two runs must validate on the same photos'
-        target = plain['error']
-        t_plain, t_ours = first_reach(plain['steps'], target), first_reach(ours['steps'], target)
-        rows.append((name, len(plain['valid']), plain, ours, target, t_plain, t_ours))
         print(f"\n{name}: plain fastai epochs (s, error) {[(round(t, 1), round(e, 4)) for t, e in plain['steps']]}")
-        print(f"{name}: catdetect steps (s, error)   {[(round(t, 1), round(e, 4)) for t, e in ours['steps']]}")
+        for bf16 in ([True, False] if native else [False]):
+            ours = catdetect_fast(path, bf16=bf16)
+            assert plain['valid'] == ours['valid'], 'the two runs must validate on the same photos'
+            target = plain['error']
+            t_plain, t_ours = first_reach(plain['steps'], target), first_reach(ours['steps'], target)
+            rows.append((name, 'bfloat16' if bf16 else 'float32', len(plain['valid']), plain, ours, t_plain, t_ours))
+            print(f"{name} ({'bfloat16' if bf16 else 'float32'}): catdetect steps (s, error)   {[(round(t, 1), round(e, 4)) for t, e in ours['steps']]}")
     print(f"\n| data | valid photos | run | wall time | valid error | time to reach plain's final error | speed-up |")
     print("|---|---|---|---|---|---|---|")
-    for name, nv, plain, ours, target, t_plain, t_ours in rows:
-        print(f"| {name} | {nv} | plain fastai `fine_tune({a.epochs})` | {plain['seconds']:.1f} s | {plain['error']:.2%} | {t_plain:.1f} s | 1.0x |")
-        print(f"| {name} | {nv} | catdetect `train_classifier` | {ours['seconds']:.1f} s | {ours['error']:.2%} | {t_ours:.1f} s | "
+    shown = set()
+    for name, path_, nv, plain, ours, t_plain, t_ours in rows:
+        if name not in shown:
+            shown.add(name)
+            print(f"| {name} | {nv} | plain fastai `fine_tune({a.epochs})` | {plain['seconds']:.1f} s | {plain['error']:.2%} | {t_plain:.1f} s | 1.0x |")
+        print(f"| {name} | {nv} | catdetect `train_classifier`, {path_} | {ours['seconds']:.1f} s | {ours['error']:.2%} | {t_ours:.1f} s | "
               f"{plain['seconds']/ours['seconds']:.1f}x wall, {t_plain/t_ours:.1f}x to reach |")

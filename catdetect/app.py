@@ -41,33 +41,45 @@ def classify_upload(model, # A `Predictor`, a fastai `Learner` or the path of a 
     return out
 
 # %% ../nbs/11_app.ipynb #706fd444
+def _thumbnail(data, size=192) -> bytes|None:
+    "A JPEG thumbnail of the uploaded bytes `data` (opened the guarded way), or None if they are not a photo."
+    import io
+    try: im = load_rgb(data, draft=(2*size, 2*size))
+    except DataError: return None
+    im.thumbnail((size, size)); b = io.BytesIO(); im.save(b, 'JPEG')
+    return b.getvalue()
+
+def _card(name, data, text):
+    "One uploaded file's card: its thumbnail (if it is a photo) beside what the model says."
+    import ipywidgets as W
+    t = _thumbnail(data)
+    pic = W.Image(value=t, format='jpeg', layout=W.Layout(max_width='192px')) if t else W.HTML('<i>no preview</i>')
+    return W.HBox([pic, W.HTML(f'<pre>{html.escape(name)}\n{html.escape(text)}</pre>')], layout=W.Layout(margin='4px 0'))
+
 def classifier_app(model, # A `Predictor`, a fastai `Learner` or the path of a saved model
-                   title:str='Upload a photo to classify'): # Heading above the button
-    "An ipywidgets 8 app: a `FileUpload` button, then the uploaded photo's thumbnail and the model's prediction."
-    import io, ipywidgets as W
+                   title:str='Upload photos to classify'): # Heading above the button
+    "An ipywidgets 8 app: a `FileUpload` button for one or several photos, then a card per photo with the model's answer."
+    import ipywidgets as W
     pred = as_predictor(model)
-    upload = W.FileUpload(accept='image/*', multiple=False, description='Upload photo')
-    thumb = W.Image(format='jpeg', layout=W.Layout(display='none'))
-    result = W.HTML()
+    upload = W.FileUpload(accept='image/*', multiple=True, description='Upload photos')
+    cards = W.VBox()
+    result,thumb = W.HTML(),W.Image(format='jpeg')   # the answers as text and the last thumbnail: handles for tests and embedding
     def on_upload(change):
         files = uploaded_files(change['new'])
         if not files: return
-        (_,data),(_,text) = files[-1], classify_upload(pred, files[-1:])[-1]
-        try:
-            im = load_rgb(data); im.thumbnail((192, 192))
-            b = io.BytesIO(); im.save(b, 'JPEG')
-            thumb.value,thumb.width,thumb.layout.display = b.getvalue(),str(im.width),''   # shown at its own size, not stretched
-        except DataError: thumb.layout.display = 'none'
-        result.value = '<pre>' + html.escape(text) + '</pre>'
+        answers = classify_upload(pred, files)
+        cards.children = [_card(name, data, text) for (name,data),(_,text) in zip(files, answers)]
+        result.value = '<pre>' + html.escape('\n\n'.join(text for _,text in answers)) + '</pre>'
+        thumb.value = _thumbnail(files[-1][1]) or b''
     upload.observe(on_upload, names='value')
-    app = W.VBox([W.HTML(f'<h3>{html.escape(title)}</h3>'), upload, thumb, result])
-    app.upload,app.thumb,app.result = upload,thumb,result   # handles for tests and for embedding
+    app = W.VBox([W.HTML(f'<h3>{html.escape(title)}</h3>'), upload, cards])
+    app.upload,app.cards,app.result,app.thumb = upload,cards,result,thumb
     return app
 
 # %% ../nbs/11_app.ipynb #2b9992f8
 def app_notebook(model, # Path of a saved model
                  dest:str|Path|None=None, # The notebook to write (default: next to the model, `.app.ipynb`)
-                 title:str='Upload a photo to classify'): # Heading above the button
+                 title:str='Upload photos to classify'): # Heading above the button
     "Write a notebook whose only output is `classifier_app(model)`, for Voila; returns its path."
     import json
     from pathlib import Path

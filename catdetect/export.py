@@ -288,6 +288,7 @@ def load_pickle(fname:str|Path, # A fastai `.pkl` from `learn.export()` or `expo
         raise ModelFileError(f"{fname} is a pickle: loading it runs any code it contains, so catdetect does not load it by default.",
                              "If you trust its source, pass allow_pickle=True (`--allow-pickle` on the command line); better, save models with export_model(learn, 'model') "
                              "(safetensors + JSON) and share those.")
+    open_regular(fname, err=ModelFileError).close()   # a FIFO or a link to a device is refused, not read for ever
     warnings.warn(f"Loading the pickle {fname}: only do this for files you trust.", stacklevel=2)
     try:
         with warnings.catch_warnings():

@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/train.html.md"""
 
 # %% ../nbs/07_train.ipynb #e96deea9
 from __future__ import annotations
-import time
+import os, time
 from concurrent.futures import ThreadPoolExecutor
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import tuplify
@@ -24,7 +24,8 @@ __all__ = ['wd_grid', 'label_issue_modes', 'bf16_ok', 'CPUMixedPrecision', 'vali
 
 # %% ../nbs/07_train.ipynb #49de599a
 def bf16_ok() -> bool:
-    "True if this CPU computes bfloat16 natively (AVX512-BF16 or AMX), so autocasting to it is faster."
+    "True if this CPU computes bfloat16 natively (AVX512-BF16 or AMX), so autocasting to it is faster; `CATDETECT_BF16=0` forces float32."
+    if os.environ.get('CATDETECT_BF16', '').strip().lower() in ('0', 'false', 'no', 'off'): return False   # measure the float32 path anywhere
     try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except Exception: return False
 

@@ -32,6 +32,25 @@ def test_widget_updates_on_upload(trained):
     app = classifier_app(trained)
     app.upload.value = v8_value(photo.name, photo.read_bytes())
     assert 'Prediction: ' in app.result.value and app.thumb.value[:3] == b'\xff\xd8\xff'
+    assert app.upload.multiple and len(app.cards.children) == 1
+
+
+def test_several_photos_one_answer_each(trained):
+    photos = sorted(sample_path().glob('[a-z]*.jpg'))[:2] + sorted(sample_path().glob('[A-Z]*.jpg'))[:1]
+    app = classifier_app(trained)
+    app.upload.value = sum((v8_value(p.name, p.read_bytes()) for p in photos), ()) + v8_value('bomb.png', BOMB)
+    assert len(app.cards.children) == 4
+    for card, p in zip(app.cards.children, photos):
+        assert p.name in card.children[1].value and ('Prediction: ' in card.children[1].value)
+    assert 'too many pixels' in app.cards.children[3].children[1].value   # refused before decoding, said in its card
+
+
+def _bomb():
+    import io
+    from PIL import Image
+    b = io.BytesIO(); Image.new('1', (13000, 13000)).save(b, 'PNG'); return b.getvalue()
+
+BOMB = _bomb()
 
 
 def test_describe_prediction():

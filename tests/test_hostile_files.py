@@ -268,3 +268,10 @@ def test_cli_app_finds_voila_beside_the_interpreter(monkeypatch, tmp_path):
     if importlib.util.find_spec('voila'): assert cli._voila() == [sys.executable, '-m', 'voila']
     monkeypatch.setattr(importlib.util, 'find_spec', lambda name: None)
     with pytest.raises(Exception, match='needs Voila, which is not installed for'): cli._voila()
+
+
+@pytest.mark.timeout(10)
+def test_a_special_pickle_is_refused_even_when_trusted(tmp_path):
+    from catdetect.export import load_pickle
+    os.mkfifo(tmp_path/'m.pkl')
+    with pytest.raises(ModelFileError, match='not a regular file'): load_pickle(tmp_path/'m.pkl', trusted=True)
