@@ -108,13 +108,16 @@ def train(data:str, # Folder of photos: one sub-folder per class, or Oxford-IIIT
     return learn
 
 def predict(model:str, # A saved model (MODEL.json + MODEL.safetensors, or a .pkl with --allow-pickle)
-            *images:str, # Photos to classify
+            *images:str, # Photos to classify, or folders of photos (written to --out)
+            out:str='predictions.csv', # The CSV for the photos of a folder: a row each, resumable
             allow_pickle:bool=False, # Load a .pkl model (runs code inside it: only for files you trust)
             onnx:bool=False): # Run on ONNX Runtime
-    "Print label, raw probability and calibrated confidence for each of IMAGES ('not sure' when the model is not); exit 1 if one can't be read."
-    from catdetect.predict import load_model
+    "Print label, raw probability and calibrated confidence for each photo; a folder goes to the CSV --out; exit 1 if a photo can't be read."
+    from catdetect.predict import load_model, predict_folder
     pred,res = load_model(model, allow_pickle=allow_pickle, backend='onnx' if onnx else 'torch'),[]
     for im in images:
+        if Path(im).is_dir():
+            print(f"{im}: predictions in {predict_folder(pred, im, out)}"); continue
         try: r = pred.predict(im); print(f"{im}\t{r.label}\t{r.prob:.4f}\t{r.confidence:.4f}"); res.append((im, r.label, r.prob))
         except DataError as e: print(f"{im}\terror\t{e.problem}", file=sys.stderr); res.append((im, None, None))
     failed = sum(r[1] is None for r in res)

@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/predict.html.md"""
 
 # %% ../nbs/10_predict.ipynb #3e77b045
 from __future__ import annotations
-import functools, hashlib, json, os, tempfile, warnings
+import functools, hashlib, io, json, os, tempfile, warnings
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
@@ -16,7 +16,8 @@ from .images import load_rgb
 from .export import read_spec, load_weights, load_pickle, pooled_features_and_logits, fit_calibration, model_paths
 
 # %% auto #0
-__all__ = ['not_sure', 'Prediction', 'Predictor', 'load_model', 'as_predictor', 'predict', 'class_probs']
+__all__ = ['not_sure', 'csv_fields', 'Prediction', 'Predictor', 'load_model', 'as_predictor', 'predict', 'class_probs',
+           'predict_rows', 'predict_folder', 'predict_with_dask']
 
 # %% ../nbs/10_predict.ipynb #67109acd
 not_sure = 'not sure'
@@ -225,3 +226,73 @@ def class_probs(model, # A `Predictor`, a fastai `Learner`, or the path of a sav
                 image) -> dict: # A path, bytes, PIL image or numpy array
     "The raw probability of every class for `image`, most likely first."
     return dict(sorted(as_predictor(model).predict(image).probs.items(), key=lambda kv: -kv[1]))
+
+# %% ../nbs/10_predict.ipynb #pf0002
+csv_fields = ['file', 'label', 'guess', 'prob', 'confidence', 'sure', 'error']
+
+def _row(f, r=None, error=''):
+    if r is None: return dict(file=str(f), error=error)
+    return dict(file=str(f), label=r.label, guess=r.guess, prob=f'{r.prob:.6f}', confidence=f'{r.confidence:.6f}', sure=r.sure, error='')
+
+def _safe_preprocess(pred, f):
+    try: return pred.preprocess(f), ''
+    except DataError as e: return None, e.problem
+
+def predict_rows(pred, # A `Predictor`
+                 files, # Image paths (any iterable: read lazily)
+                 bs:int=16, # Photos per forward pass
+                 n_workers:int|None=None): # Threads decoding photos (default: the CPU count)
+    "A CSV row (dict) per file, in order: the prediction, or the reason it could not be read; decoding runs ahead in threads."
+    from concurrent.futures import ThreadPoolExecutor
+    from itertools import islice
+    files = iter(files)
+    with ThreadPoolExecutor(n_workers or os.cpu_count() or 1) as ex:
+        def submit(): return [(f, ex.submit(_safe_preprocess, pred, f)) for f in islice(files, bs)]
+        nxt = submit()
+        while nxt:
+            cur,nxt = nxt,submit()   # the next batch decodes while this one runs
+            done = [(f, *fut.result()) for f,fut in cur]
+            ok = [(f, x) for f,x,_ in done if x is not None]
+            res = dict(zip([f for f,_ in ok], pred._results(*pred._run(np.stack([x for _,x in ok]))))) if ok else {}
+            for f,x,err in done: yield _row(f, res[f]) if x is not None else _row(f, error=err)
+
+def predict_folder(model, # A `Predictor`, a fastai `Learner`, or the path of a saved model
+                   folder:str|Path, # Images under it (and its sub-folders) are classified
+                   out:str|Path='predictions.csv', # The CSV to write (appended to when resuming)
+                   bs:int=16, # Photos per forward pass
+                   n_workers:int|None=None, # Threads decoding photos (default: the CPU count)
+                   resume:bool=True, # Skip files already in `out`
+                   progress:bool=True) -> Path: # Show a progress bar
+    "Classify every image under `folder` into the CSV `out`, a row per file (unreadable ones with the reason); streamed, resumable."
+    import csv
+    from fastai.data.transforms import get_image_files
+    from fastprogress.fastprogress import progress_bar
+    folder,out = Path(folder),Path(out)
+    if not folder.is_dir(): raise DataError(f"{folder} is not a folder.", "Pass the folder that holds the photos to classify.")
+    done = set()
+    if resume and out.exists():
+        with open_regular(out) as f: done = {r['file'] for r in csv.DictReader(io.TextIOWrapper(f, encoding='utf-8'))}
+    files = [f for f in sorted(get_image_files(folder)) if str(f) not in done]
+    pred = as_predictor(model)
+    fresh = not out.exists() or out.stat().st_size == 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open('a', newline='', encoding='utf-8') as fh:
+        w = csv.DictWriter(fh, csv_fields, lineterminator='\n')
+        if fresh: w.writeheader()
+        rows = predict_rows(pred, files, bs, n_workers)
+        for r in (progress_bar(rows, total=len(files), leave=False) if progress and files else rows):
+            w.writerow(r); fh.flush()
+    return out
+
+# %% ../nbs/10_predict.ipynb #pf0006
+def _classify_partition(files, model_path):
+    from catdetect.predict import load_model, predict_rows
+    return list(predict_rows(load_model(model_path), files, n_workers=2))
+
+def predict_with_dask(model_path:str|Path, # A saved model, readable by every worker
+                      files, # Image paths, readable by every worker
+                      npartitions:int=4): # Pieces of work (a few per worker)
+    "CSV rows (dicts) for `files`, classified by the workers of the current Dask client (or Dask's local scheduler)."
+    try: import dask.bag as db
+    except ImportError: raise CatdetectError("predict_with_dask needs Dask.", "pip install 'dask[distributed]'") from None
+    return db.from_sequence([str(f) for f in files], npartitions=npartitions).map_partitions(_classify_partition, str(model_path)).compute()
