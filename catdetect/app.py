@@ -7,12 +7,14 @@ Docs: https://catdetect.github.io/catdetect/app.html.md"""
 # %% ../nbs/11_app.ipynb #16cbe8af
 from __future__ import annotations
 import html
+from pathlib import Path
 from .core import *
 from .images import load_rgb
 from .predict import as_predictor, Prediction
 
 # %% auto #0
-__all__ = ['uploaded_files', 'describe_prediction', 'classify_upload', 'classifier_app', 'app_notebook']
+__all__ = ['uploaded_files', 'describe_prediction', 'classify_upload', 'classifier_app', 'app_notebook', 'gradio_app',
+           'space_files']
 
 # %% ../nbs/11_app.ipynb #7d841429
 def uploaded_files(value) -> list: # `FileUpload.value` of ipywidgets 8 (tuple of dicts) or 7 (dict of dicts), or `(name, bytes)` pairs
@@ -89,4 +91,41 @@ def app_notebook(model, # Path of a saved model
     nb = dict(cells=[dict(id='app', cell_type='code', metadata={}, execution_count=None, outputs=[], source=src)],
               metadata=dict(kernelspec=dict(name='python3', display_name='Python 3', language='python')), nbformat=4, nbformat_minor=5)
     dest.write_text(json.dumps(nb))
+    return dest
+
+# %% ../nbs/11_app.ipynb #gr0002
+def _gradio_answer(pred, path):
+    "What the Gradio app shows for the uploaded file at `path`: (calibrated probabilities, text, thumbnail)."
+    if path is None: return {}, 'Upload a photo.', None
+    try: p = pred.predict(path)
+    except DataError as e: return {}, f"Can't classify it: {e.problem} {e.remedy}", None
+    im = load_rgb(path, draft=(512, 512)); im.thumbnail((256, 256))
+    return p.calibrated, describe_prediction(p), im
+
+def gradio_app(model, # A `Predictor`, a fastai `Learner` or the path of a saved model
+               title:str='Upload a photo to classify'): # The page's heading
+    "A Gradio app: upload a photo, see the model's label and calibrated probabilities (or 'not sure')."
+    try: import gradio as gr
+    except ImportError: raise CatdetectError("The Gradio app needs gradio, which is not installed.", "pip install 'catdetect[gradio]'") from None
+    pred = as_predictor(model)
+    return gr.Interface(fn=lambda path: _gradio_answer(pred, path), title=title, flagging_mode='never', api_name='classify',
+                        inputs=gr.File(file_types=['image'], type='filepath', label='Photo'),
+                        outputs=[gr.Label(num_top_classes=5, label='Calibrated probabilities'), gr.Textbox(label='Answer'), gr.Image(label='Photo', type='pil')])
+
+# %% ../nbs/11_app.ipynb #gr0005
+def space_files(model:str|Path, # A saved model (`model` or `model.json`)
+                dest:str|Path, # The Space's folder (created)
+                title:str='Upload a photo to classify', # The page's heading
+                requirement:str='catdetect[gradio] @ git+https://github.com/catdetect/catdetect') -> Path: # How the Space installs catdetect
+    "Write a Hugging Face Space for `model` into `dest`: app.py, requirements.txt, README.md and the model's two files."
+    import shutil
+    from catdetect.export import read_spec, model_paths
+    spec,(jpath,wpath) = read_spec(model),model_paths(model)   # checked: a broken model makes no Space
+    dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
+    for f,name in ((jpath, 'model.json'), (wpath, 'model.safetensors')): shutil.copyfile(f, dest/name)
+    atomic_write(dest/'app.py', f"from catdetect.app import gradio_app\n\ngradio_app('model', title={title!r}).launch()\n")
+    atomic_write(dest/'requirements.txt', f"{requirement}\n")
+    atomic_write(dest/'README.md', f"---\ntitle: {title}\nsdk: gradio\napp_file: app.py\npinned: false\n---\n\n"
+                 f"A catdetect classifier ({', '.join(spec['classes'])}): upload a photo. The model is in the safe format "
+                 "(safetensors + JSON), checked when it loads.\n")
     return dest

@@ -11,7 +11,7 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['commands', 'demo', 'search', 'download', 'train', 'predict', 'app', 'parser', 'CommandFailed', 'main']
+__all__ = ['commands', 'demo', 'search', 'download', 'train', 'predict', 'app', 'space', 'parser', 'CommandFailed', 'main']
 
 # %% ../nbs/12_cli.ipynb #81031374
 def _web_pets(dest, max_images):
@@ -133,17 +133,27 @@ def _voila() -> list:
     return [sys.executable, '-m', 'voila']
 
 def app(model:str, # A saved model
-        port:int=8866): # Port for the Voila server
-    "Serve the upload-and-classify app for MODEL as a web page (needs `pip install voila`)."
+        port:int=8866, # Port to serve on (127.0.0.1)
+        gradio:bool=False): # Serve the Gradio app instead of the ipywidgets one on Voila (`pip install 'catdetect[gradio]'`)
+    "Serve the upload-and-classify app for MODEL as a web page: Voila by default, Gradio with --gradio."
     import subprocess
     from catdetect.predict import load_model
-    from catdetect.app import app_notebook
+    from catdetect.app import app_notebook, gradio_app
+    if gradio: gradio_app(load_model(model)).launch(server_name='127.0.0.1', server_port=port); return
     cmd = _voila()
     load_model(model)   # fail here, clearly, if the model can't be loaded
     return subprocess.call(cmd + [str(app_notebook(model)), f'--port={port}', '--no-browser'])
 
+def space(model:str, # A saved model (MODEL.json + MODEL.safetensors)
+          dest:str, # Folder for the Space (push it to a Hugging Face Space)
+          title:str='Upload a photo to classify'): # The page's heading
+    "Write a Hugging Face Space (Gradio) for MODEL into DEST: app.py, requirements.txt, README.md and the model."
+    from catdetect.app import space_files
+    print(f"Space written to {space_files(model, dest, title=title)}: push that folder to a Gradio Space.")
+
+
 # %% ../nbs/12_cli.ipynb #2335b16c
-commands = dict(demo=demo, search=search, download=download, train=train, predict=predict, app=app)
+commands = dict(demo=demo, search=search, download=download, train=train, predict=predict, app=app, space=space)
 
 def parser() -> argparse.ArgumentParser:
     "The `catdetect` command's argument parser: one sub-command per entry of `commands`."

@@ -9,47 +9,17 @@ from __future__ import annotations
 import functools, hashlib, ipaddress, os, socket, tempfile, threading, time
 from collections import Counter
 from contextlib import contextmanager, nullcontext
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlsplit, urljoin
 from fastcore.foundation import L
 from fastcore.parallel import parallel
 from .core import *
 from .images import *
 from .manifest import *
+from .testing import local_server   # the web these examples serve themselves: nothing here may touch the internet
 
 # %% auto #0
-__all__ = ['local_server', 'is_internal_ip', 'is_internal_host', 'download_image', 'summarize_downloads', 'download_images']
-
-# %% ../nbs/03_download.ipynb #b4eaaf0f
-@contextmanager
-def local_server(routes:dict, # Path -> (status, headers, body) or a function of the request handler
-                 latency:float=0.0): # Seconds to wait before each answer
-    "Serve `routes` on 127.0.0.1 in a thread; yields an object with `.url` (base URL) and `.hits` (requests per path)."
-    hits = Counter()
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits[self.path] += 1
-            if latency: time.sleep(latency)
-            r = routes.get(urlsplit(self.path).path, (404, {'Content-Type': 'text/html'}, b'<html>Not found</html>'))
-            if callable(r): return r(self)
-            status,headers,body = r
-            try:
-                self.send_response(status)
-                for k,v in headers.items(): self.send_header(k, v)
-                self.send_header('Content-Length', str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError): pass
-        def log_message(self, *args): pass
-    class Server(ThreadingHTTPServer):
-        daemon_threads,request_queue_size = True,256
-        def handle_error(self, request, client_address): pass   # clients hanging up early are expected
-    srv = Server(('127.0.0.1', 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try: yield SimpleNamespace(url=f'http://127.0.0.1:{srv.server_port}', hits=hits)
-    finally: srv.shutdown(); srv.server_close()
+__all__ = ['is_internal_ip', 'is_internal_host', 'download_image', 'summarize_downloads', 'download_images']
 
 # %% ../nbs/03_download.ipynb #dl001
 def is_internal_ip(ip:str) -> bool: # An IPv4 or IPv6 address

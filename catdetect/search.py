@@ -6,21 +6,22 @@ Docs: https://catdetect.github.io/catdetect/search.html.md"""
 
 # %% ../nbs/01_search.ipynb #b7f1b7a2
 from __future__ import annotations
-import json, random, re, time, hashlib
+import json, os, random, re, time, hashlib
 from typing import Callable
 from fastcore.foundation import L
 from .core import *
 
 # %% auto #0
-__all__ = ['RateLimitError', 'ddgs_search', 'backoff_delay', 'search_results', 'search_images', 'search_classes']
+__all__ = ['RateLimitError', 'ddgs_search', 'backoff_delay', 'default_backend', 'search_results', 'search_images',
+           'search_classes']
 
 # %% ../nbs/01_search.ipynb #db9e43f3
 class RateLimitError(CatdetectError, ConnectionError):
     "The search service refused the request for now (too many requests); retrying later may work."
 
 # %% ../nbs/01_search.ipynb #fd494ed2
-_offline_hint = ("Check your connection; or skip the search and use photos you already have: one folder per "
-                 "class, e.g. `folder_dls('../shared/data/dev/bears')`.")
+_offline_hint = ("Check your connection; or skip the search and use photos you already have: put them in one folder "
+                 "per class (e.g. bears/grizzly, bears/black, bears/teddy), then clean_images(path) and folder_dls(path).")
 
 def ddgs_search(term:str, # What to search for
                 max_images:int=200): # Most results wanted
@@ -45,6 +46,18 @@ def backoff_delay(attempt:int, # 0 for the first retry
                   rng:random.Random|None=None) -> float: # Source of jitter (seed it for repeatable waits)
     "Seconds to wait before retry number `attempt`: exponential, capped, with jitter."
     return min(max_delay, base * 2**attempt) * (rng or random).uniform(0.5, 1.5)
+
+# %% ../nbs/01_search.ipynb #sb0002
+def default_backend():
+    "The search backend: `$CATDETECT_SEARCH_BACKEND` ('module:function') if set, else `ddgs_search`."
+    import importlib
+    spec = os.environ.get('CATDETECT_SEARCH_BACKEND', '').strip()
+    if not spec: return ddgs_search
+    mod,_,fn = spec.partition(':')
+    try: return getattr(importlib.import_module(mod), fn)
+    except (ImportError, AttributeError, ValueError) as e:
+        raise CatdetectError(f"CATDETECT_SEARCH_BACKEND={spec!r} names no search function ({e}).",
+                             "Set it to 'module:function' (e.g. catdetect.testing:web_search), or unset it to search the web.") from None
 
 # %% ../nbs/01_search.ipynb #48c25de1
 def _cache_file(backend, term):
@@ -71,7 +84,7 @@ def search_results(term:str, # What to search for
                    use_cache:bool=True, # Reuse (and store) results in `cache_dir('search')`
                    sleep:Callable=time.sleep): # How to wait (tests pass a fake)
     "Result dicts (each with an `'image'` URL) for `term`, retrying rate limits with backoff."
-    backend = backend or ddgs_search
+    backend = backend or default_backend()
     if use_cache and (c := _cached(backend, term, max_images)) is not None: return c
     if is_offline() and backend is ddgs_search:
         raise OfflineError(f"Not searching for {term!r}: CATDETECT_OFFLINE is set.", _offline_hint)
@@ -107,7 +120,7 @@ def search_classes(classes:dict, # Label -> search term or list of terms
     for label,terms in classes.items():
         out[label] = []
         for term in ([terms] if isinstance(terms, str) else terms):
-            cached = kwargs.get('use_cache', True) and _cached(kwargs.get('backend') or ddgs_search, term, max_images) is not None
+            cached = kwargs.get('use_cache', True) and _cached(kwargs.get('backend') or default_backend(), term, max_images) is not None
             if searched and not cached: sleep(pause)
             searched = searched or not cached
             for r in search_results(term, max_images, sleep=sleep, **kwargs):
