@@ -10,12 +10,15 @@ __all__ = []
 # %% ../nbs/99_all.ipynb #d3eed4de
 from fastai.vision.all import *
 from .core import *
+from .testing import *
 from .search import *
 from .images import *
+from .manifest import *
 from .download import *
 from .clean import *
 from .data import *
 from .models import *
+from .labels import *
 from .train import *
 from .interpret import *
 from .export import *

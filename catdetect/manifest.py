@@ -63,8 +63,10 @@ def row_of(self:Manifest, file:str|Path): # A file, relative to the manifest's f
 @patch
 def rel(self:Manifest, file:str|Path) -> str: # A file, relative to the manifest's folder or absolute under it
     "`file` as the manifest records it: relative to its folder, with forward slashes."
-    p = Path(file)
-    return (p.relative_to(self.root) if p.is_absolute() else p).as_posix()
+    p,root = Path(file),self.root
+    if p.is_absolute() or (not root.is_absolute() and root != Path('.') and p.parts[:len(root.parts)] == root.parts):
+        p = Path(os.path.abspath(p)).relative_to(os.path.abspath(root))   # a path under the folder, as `get_image_files` gives it
+    return p.as_posix()
 
 # %% ../nbs/02b_manifest.ipynb #ae5203f3
 @patch

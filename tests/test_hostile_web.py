@@ -159,3 +159,22 @@ def test_missing_or_special_url_file_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match='does not exist'): download_images(tmp_path/'d', url_file=tmp_path/'missing.txt')
     os.mkfifo(tmp_path/'urls.txt')
     with pytest.raises(DataError, match='FIFO'): download_images(tmp_path/'d', url_file=tmp_path/'urls.txt')
+
+
+def test_relative_data_folder_keeps_one_row_per_photo_and_removals_stick(tmp_path, monkeypatch):
+    "The tutorial's way: `Path('bears')` relative to the working folder, through download, clean, cleaner, rerun."
+    from catdetect.clean import clean_images
+    from catdetect.interpret import apply_cleaning
+    monkeypatch.chdir(tmp_path)
+    data, web = Path('data'), {f'/{i}.jpg': (200, IMG, photo(10+i, size=(100, 80))) for i in range(4)}
+    with local_server(web) as srv:
+        urls = [srv.url + p for p in web]
+        download_images(data/'cats', urls=urls, manifest=data/'manifest.csv', progress=False)
+        clean_images(data, progress=False)
+        m = Manifest(data/'manifest.csv')
+        assert len(m) == 4 and all(r['status'] == 'ok' for r in m)
+        gone = data/m.get(urls[0])['file']
+        apply_cleaning({gone: '<Remove>'}, data)
+        download_images(data/'cats', urls=urls, manifest=data/'manifest.csv', progress=False)
+    m = Manifest(data/'manifest.csv')
+    assert len(m) == 4 and m.get(urls[0])['status'] == 'removed' and not gone.exists()
