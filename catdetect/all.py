@@ -8,6 +8,7 @@ Docs: https://catdetect.github.io/catdetect/all.html.md"""
 __all__ = []
 
 # %% ../nbs/99_all.ipynb #d3eed4de
+import catdetect.core   # first: it quiets a warning that importing fastai gives on torch 2.9+
 from fastai.vision.all import *
 from .core import *
 from .testing import *

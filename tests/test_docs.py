@@ -23,3 +23,22 @@ def test_good_site_passes(tmp_path):
 def test_broken_link_fails(tmp_path):
     out = run(site(tmp_path, 'missing/page.html'))
     assert out.returncode == 1 and 'broken link in index.html: missing/page.html' in out.stdout
+
+
+def test_docs_prep_shows_notebooks_as_nbdev_docs_do(tmp_path):
+    import json
+    sys.path.insert(0, str(TOOL.parent))
+    from docs_prep import prep
+    def cell(t, src, **kw): return dict(cell_type=t, metadata={}, source=src.splitlines(True), **kw)
+    nb = dict(nbformat=4, nbformat_minor=5, metadata={}, cells=[
+        cell('raw', '---\nskip_exec: true\n---'), cell('markdown', '# Title'),
+        cell('code', '#| default_exp core', outputs=[], execution_count=None),
+        cell('code', '#| hide\nfrom fastcore.test import *', outputs=[], execution_count=None),
+        cell('code', '#| export\ndef f(x): return x', outputs=[], execution_count=None),
+        cell('code', 'f(1)', outputs=[dict(output_type='stream', name='stdout', text=['1'])], execution_count=1)])
+    (tmp_path/'nbs'/'tutorials').mkdir(parents=True); (tmp_path/'nbs'/'tutorials'/'bears').mkdir()
+    (tmp_path/'nbs'/'00_core.ipynb').write_text(json.dumps(nb)); (tmp_path/'nbs'/'tutorials'/'bears'/'x.jpg').write_bytes(b'x')
+    assert prep(tmp_path/'nbs', tmp_path/'_proc') == 1
+    out = json.loads((tmp_path/'_proc'/'00_core.ipynb').read_text())
+    assert [''.join(c['source']) for c in out['cells']] == ['# Title', 'def f(x): return x', 'f(1)']
+    assert out['cells'][-1]['outputs'][0]['text'] == ['1'] and not (tmp_path/'_proc'/'tutorials'/'bears').exists()
