@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/clean.html.md"""
 
 # %% ../nbs/04_clean.ipynb #66e5bb22
 from __future__ import annotations
-import os, shutil, time
+import os
 from collections import defaultdict
 from pathlib import Path
 import numpy as np

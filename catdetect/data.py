@@ -13,7 +13,7 @@ from fastcore.parallel import parallel
 from fastai.vision.all import (DataBlock, TransformBlock, IntToFloatTensor, CategoryBlock, RandomSplitter, Resize, PILImage,
                                aug_transforms, get_image_files, parent_label, using_attr, set_seed)
 from .core import *
-from .images import check_image, load_rgb, open_image
+from .images import load_rgb, open_image
 
 # %% auto #0
 __all__ = ['min_per_class', 'is_cat', 'pet_label', 'image_files', 'check_classes', 'guarded_image', 'GuardedImageBlock',

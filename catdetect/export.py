@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/export.html.md"""
 
 # %% ../nbs/09_export.ipynb #f739a2a5
 from __future__ import annotations
-import json, math, warnings, platform
+import hashlib, json, math, warnings, platform
 from collections import Counter
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -137,7 +137,7 @@ def export_model(learn, # A trained `Learner`
     data = save(tensors, metadata={'format': format_name})
     atomic_write(wpath, data)
     spec.update(calibration=cal, metrics=dict(valid_error_rate=cal['valid_error_rate'], valid_loss=cal['valid_loss']) if cal else {},
-                weights=dict(file=wpath.name, sha256=sha256_file(wpath), bytes=wpath.stat().st_size))
+                weights=dict(file=wpath.name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data)))
     atomic_write(jpath, json.dumps(spec, indent=1))
     return jpath
 
@@ -259,7 +259,6 @@ def _check_centroids(cent, model, n_out, wpath):
 def load_weights(path:str|Path, # `model`, `model.json` or `model.safetensors`
                  spec:dict|None=None): # The description (default: `read_spec(path)`)
     "The model described at `path` with its checked weights, and its centroids (or None): nothing is unpickled."
-    import hashlib
     from safetensors.torch import load
     spec = spec or read_spec(path)
     jpath,wpath = model_paths(path)   # the pair shares a name: renaming both together is fine

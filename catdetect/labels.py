@@ -8,7 +8,6 @@ Docs: https://catdetect.github.io/catdetect/labels.html.md"""
 from __future__ import annotations
 import warnings
 from collections import Counter
-from pathlib import Path
 import numpy as np
 from .core import *
 

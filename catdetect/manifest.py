@@ -28,10 +28,11 @@ def row_key(row:dict) -> str: # A manifest row
 class Manifest:
     "The provenance CSV of a data set, read and written only through its methods."
     def __init__(self,
-                 path:str|Path): # The CSV (`manifest.csv` in the data set's folder); read if it exists
+                 path:str|Path, # The CSV (`manifest.csv` in the data set's folder)
+                 read:bool=True): # Read its rows if it exists (False: start empty, e.g. to replace it)
         self.path,self.root = Path(path),Path(path).parent
         self.rows,self.files,self.lock = {},{},threading.RLock()
-        if self.path.exists():
+        if read and self.path.exists():
             text = read_regular(self.path, max_manifest_bytes).decode('utf-8', errors='replace')
             for r in csv.DictReader(io.StringIO(text)): self._put({k: (v or '') for k,v in r.items() if k in manifest_fields})
     def __len__(self): return len(self.rows)
@@ -160,6 +161,6 @@ def append_manifest(path:str|Path, # The manifest CSV (created with a header if 
 def write_manifest(path:str|Path, # The manifest CSV
                    rows): # Dicts with `manifest_fields` (or a dict of them, as `read_manifest` returns)
     "Write `rows` as the whole manifest at `path`, atomically."
-    m = Manifest.__new__(Manifest); m.path,m.root,m.rows,m.files,m.lock = Path(path),Path(path).parent,{},{},threading.RLock()
+    m = Manifest(path, read=False)
     for r in (rows.values() if isinstance(rows, dict) else rows): m._put(dict(r))
     return m.save()

@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/predict.html.md"""
 
 # %% ../nbs/10_predict.ipynb #3e77b045
 from __future__ import annotations
-import functools, hashlib, io, json, os, tempfile, warnings
+import functools, hashlib, io, json, os, warnings
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
@@ -132,16 +132,15 @@ class Predictor:
         "The `Prediction` for one image."
         return self._results(*self._run(self.preprocess(image)[None]))[0]
 
-    def to_onnx(self, fname:str|Path) -> Path: # where to write the .onnx file
+    def to_onnx(self, fname) -> Path: # where to write the .onnx file (a path, or a binary file object)
         "Export the network (features and logits outputs) to ONNX."
-        size = next((getattr(t, 'size', None) for t in self.item_tfms if hasattr(t, 'size')), (224, 224))
         class _Both(nn.Module):
             def __init__(s, m): super().__init__(); s.m = m
             def forward(s, x): return pooled_features_and_logits(s.m, x)
-        fname = Path(fname)
+        fname = fname if hasattr(fname, 'write') else Path(fname)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            torch.onnx.export(_Both(self.model), torch.zeros(1, 3, *size), str(fname), input_names=['image'],
+            torch.onnx.export(_Both(self.model), torch.zeros(1, 3, *self.input_size[::-1]), fname if hasattr(fname, 'write') else str(fname), input_names=['image'],
                               output_names=['features', 'logits'], dynamic_axes={'image': {0: 'batch'}, 'features': {0: 'batch'}, 'logits': {0: 'batch'}},
                               opset_version=17, dynamo=False)
         return fname
@@ -173,12 +172,9 @@ class Predictor:
 
     def _export_onnx(self, fname, key):
         "Export to `fname` atomically and record its sha256 beside it."
-        fd,tmp = tempfile.mkstemp(dir=fname.parent, prefix=f'.{fname.name}.', suffix='.part'); os.close(fd)
-        try:
-            self.to_onnx(tmp)
-            sha = sha256_file(tmp); os.chmod(tmp, file_mode()); os.replace(tmp, fname)
-        finally: Path(tmp).unlink(missing_ok=True)
-        atomic_write(fname.with_name(fname.name + '.json'), json.dumps(dict(weights=key, onnx_sha256=sha, opset=17)))
+        buf = io.BytesIO(); self.to_onnx(buf)
+        atomic_write(fname, buf.getvalue())
+        atomic_write(fname.with_name(fname.name + '.json'), json.dumps(dict(weights=key, onnx_sha256=hashlib.sha256(buf.getvalue()).hexdigest(), opset=17)))
 
     def use_onnx(self, fname:str|Path|None=None, # The .onnx file (default: in catdetect's cache, named by the weights' sha256)
                  threads:int|None=None): # Threads for ONNX Runtime (default: PyTorch's)

@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/testing.html.md"""
 
 # %% ../nbs/00b_testing.ipynb #bd0352db
 from __future__ import annotations
-import json, os, sys, threading, time
+import json, os, threading, time
 from collections import Counter
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,7 +60,7 @@ def photo_routes(folder:str|Path) -> dict: # One sub-folder of photos per class
         if photos:
             jpg = {'Content-Type': 'image/jpeg'}
             routes[f'/img/{d.name}/again-{quote(photos[0].name)}'] = (200, jpg, photos[0].read_bytes())   # the same photo, another URL
-            routes[f'/img/{d.name}/cut.jpg'] = (200, jpg, photos[-1].read_bytes()[:len(photos[-1].read_bytes())//3])
+            last = photos[-1].read_bytes(); routes[f'/img/{d.name}/cut.jpg'] = (200, jpg, last[:len(last)//3])
             routes[f'/img/{d.name}/page.jpg'] = (200, jpg, b'<!DOCTYPE html><html><body>This image was removed</body></html>')
         routes[f'/img/{d.name}/gone.jpg'] = (404, {'Content-Type': 'text/html'}, b'<html>Not found</html>')
     return routes

@@ -19,7 +19,7 @@ from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
 __all__ = ['wd_grid', 'label_issue_modes', 'bf16_ok', 'CPUMixedPrecision', 'valid_batch_tfms', 'dls_images', 'body_features',
-           'fit_linear_head', 'standardize', 'fit_logistic_folds', 'cv_penalty', 'FrozenBatchNorm', 'cached_dls',
+           'standardize', 'fit_logistic_folds', 'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_dls',
            'fine_tune_cached', 'fit_head_fast', 'train_classifier']
 
 # %% ../nbs/07_train.ipynb #49de599a
@@ -94,38 +94,7 @@ def body_features(learn, # A learner from `create_learner` (body, then head)
     finally: learn.model.train(was_training)
     return torch.cat(out) if out else torch.zeros(0)
 
-# %% ../nbs/07_train.ipynb #c5597ea6
-def fit_linear_head(learn, # A learner whose head is `[pool, Flatten, BatchNorm1d, (Dropout,) Linear]` (`lin_ftrs=[]`)
-                    X:torch.Tensor, # Training features (rows)
-                    y:torch.Tensor, # Their class indices
-                    wd:float=1e-3, # L2 penalty on the weights
-                    max_iter:int=300): # L-BFGS iterations at most
-    "Fit `learn`'s head on features `X` by L2-regularised logistic regression (L-BFGS); returns the training loss."
-    _,head = _head_split(learn)
-    bn,lin = head[0],head[-1]
-    if not (isinstance(bn, nn.BatchNorm1d) and isinstance(lin, nn.Linear) and len(head) <= 3):
-        raise CatdetectError("The fast path needs fastai's single-layer head.", "Create the learner with `lin_ftrs=[]` (as `train_classifier` does), or pass fast=False.")
-    mu,var = X.mean(0),X.var(0, unbiased=False)
-    Xn = (X-mu)/torch.sqrt(var+bn.eps)
-    W = torch.zeros(lin.out_features, X.shape[1], requires_grad=True)
-    b = torch.zeros(lin.out_features, requires_grad=True)
-    opt = torch.optim.LBFGS([W, b], max_iter=max_iter, line_search_fn='strong_wolfe', tolerance_grad=1e-6)
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(Xn@W.T+b, y) + wd*W.pow(2).sum()
-        loss.backward(); return loss
-    with torch.enable_grad(): opt.step(closure)
-    with torch.no_grad():
-        bn.running_mean.copy_(mu); bn.running_var.copy_(var); bn.weight.fill_(1.)
-        lin.weight.copy_(W)
-        # fastai's last Linear has no bias (the BatchNorm before it has one): the shift c with W @ c = b carries it
-        if lin.bias is None: bn.bias.copy_(torch.linalg.lstsq(W, b[:, None]).solution[:, 0])
-        else: bn.bias.zero_(); lin.bias.copy_(b)
-        return float(F.cross_entropy(Xn@W.T+b, y))
-
-# %% ../nbs/07_train.ipynb #tr0002
-wd_grid = (1e-3, 1e-2, 3e-2, 0.1, 0.3, 1., 3., 10.)   # measured optima: 0.01-0.03 on clean photos, 1-10 with 10-20% wrong labels
-
+# %% ../nbs/07_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
                 eps:float=1e-5): # Added to the variance (as `BatchNorm1d` does)
     "`X` with each column at mean 0 and variance 1, and the mean and variance used."
@@ -153,6 +122,31 @@ def fit_logistic_folds(Xn:torch.Tensor, # Standardised features (rows)
     return W.detach()
 
 def _fold_logits(Xn, W): return torch.einsum('nd,kcd->knc', Xn, W[..., :-1]) + W[:, None, :, -1]
+
+# %% ../nbs/07_train.ipynb #c5597ea6
+def fit_linear_head(learn, # A learner whose head is `[pool, Flatten, BatchNorm1d, (Dropout,) Linear]` (`lin_ftrs=[]`)
+                    X:torch.Tensor, # Training features (rows)
+                    y:torch.Tensor, # Their class indices
+                    wd:float=1e-3, # L2 penalty on the weights
+                    max_iter:int=300): # L-BFGS iterations at most
+    "Fit `learn`'s head on features `X` by L2-regularised logistic regression (L-BFGS); returns the training loss."
+    _,head = _head_split(learn)
+    bn,lin = head[0],head[-1]
+    if not (isinstance(bn, nn.BatchNorm1d) and isinstance(lin, nn.Linear) and len(head) <= 3):
+        raise CatdetectError("The fast path needs fastai's single-layer head.", "Create the learner with `lin_ftrs=[]` (as `train_classifier` does), or pass fast=False.")
+    Xn,mu,var = standardize(X, bn.eps)
+    Wb = fit_logistic_folds(Xn, y, torch.ones(1, len(y), dtype=torch.bool), lin.out_features, wd, max_iter=max_iter)[0]
+    W,b = Wb[:, :-1],Wb[:, -1]
+    with torch.no_grad():
+        bn.running_mean.copy_(mu); bn.running_var.copy_(var); bn.weight.fill_(1.)
+        lin.weight.copy_(W)
+        # fastai's last Linear has no bias (the BatchNorm before it has one): the shift c with W @ c = b carries it
+        if lin.bias is None: bn.bias.copy_(torch.linalg.lstsq(W, b[:, None]).solution[:, 0])
+        else: bn.bias.zero_(); lin.bias.copy_(b)
+        return float(F.cross_entropy(Xn@W.T+b, y))
+
+# %% ../nbs/07_train.ipynb #tr0002
+wd_grid = (1e-3, 1e-2, 3e-2, 0.1, 0.3, 1., 3., 10.)   # measured optima: 0.01-0.03 on clean photos, 1-10 with 10-20% wrong labels
 
 # %% ../nbs/07_train.ipynb #tr0003
 def cv_penalty(X:torch.Tensor, # Features, one row per view of a photo

@@ -1,6 +1,6 @@
 """Issue 9, files and uploads: decompression bombs, special files, symlinks, malformed model descriptions, tampered
 tensors and ONNX files, CLI mistakes, too few or unreadable photos, file modes. Each case has a time limit: a hang fails."""
-import copy, io, json, os, shutil, stat, subprocess, sys, time
+import io, json, os, shutil, stat, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
 from PIL import Image
