@@ -17,11 +17,7 @@ from pathlib import Path
 warnings.filterwarnings('ignore')
 import numpy as np
 from PIL import Image
-
-
-def photo(seed, size=(400, 300)):
-    a = np.random.default_rng(seed).integers(0, 255, (12, 16, 3), dtype=np.uint8)
-    b = io.BytesIO(); Image.fromarray(a).resize(size, Image.BICUBIC).save(b, 'JPEG', quality=85); return b.getvalue()
+from catdetect.testing import photo_bytes
 
 
 def make_web(n, bad_frac, seed=0):
@@ -34,15 +30,15 @@ def make_web(n, bad_frac, seed=0):
         if rng.random() < bad_frac:
             k = kinds[i % len(kinds)]
             web[f'/{i}.jpg'] = {'html': (200, img, b'<!DOCTYPE html><html><body>Image not available</body></html>'),
-                                'truncated': (200, img, photo(i)[:3000]), '404': (404, {'Content-Type': 'text/html'}, b'not found'),
+                                'truncated': (200, img, photo_bytes(i, (400, 300))[:3000]), '404': (404, {'Content-Type': 'text/html'}, b'not found'),
                                 'text': (200, {'Content-Type': 'text/html'}, b'<html>hotlinking not allowed</html>'),
-                                'empty': (200, img, b''), 'copy': (200, img, photo(0))}[k]
-        else: web[f'/{i}.jpg'] = (200, img, photo(i))
+                                'empty': (200, img, b''), 'copy': (200, img, photo_bytes(0, (400, 300)))}[k]
+        else: web[f'/{i}.jpg'] = (200, img, photo_bytes(i, (400, 300)))
     return web
 
 
 def serve(web, latency, port_q, stop):
-    from catdetect.download import local_server
+    from catdetect.testing import local_server
     with local_server(web, latency=latency) as srv:
         port_q.put(srv.url); stop.wait()
 

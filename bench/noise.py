@@ -19,7 +19,8 @@ from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, FuncSplitte
                                aug_transforms, vision_learner, error_rate, parent_label, set_seed)
 from catdetect.data import GuardedImageBlock, image_files
 from catdetect.models import lite_weights
-from catdetect.train import bf16_ok, train_classifier
+from catdetect.models import bf16_ok
+from catdetect.train import train_classifier
 
 
 def cpu_name():

@@ -29,7 +29,7 @@ if __name__ == '__main__':
     p.add_argument('--n', type=int, default=200)
     a = p.parse_args()
     torch.set_num_threads(min(2, os.cpu_count()))
-    from catdetect.train import bf16_ok
+    from catdetect.models import bf16_ok
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), 'unknown CPU') if os.path.exists('/proc/cpuinfo') else 'unknown CPU'
     print(f"{cpu}, {os.cpu_count()} cores, bfloat16 {'native' if bf16_ok() else 'not native'} (prediction runs in float32 either way)")
     dls = folder_dls(a.data)

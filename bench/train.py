@@ -72,7 +72,7 @@ if __name__ == '__main__':
     p.add_argument('--epochs', type=int, default=2, help="plain fastai's fine_tune(epochs)")
     a = p.parse_args()
     torch.set_num_threads(min(2, os.cpu_count()))
-    from catdetect.train import bf16_ok
+    from catdetect.models import bf16_ok
     native = bf16_ok()
     print(f"{cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"bfloat16 {'native: catdetect runs on both paths' if native else 'not native: float32 only'}")

@@ -10,6 +10,8 @@ __all__ = []
 # %% ../nbs/99_all.ipynb #d3eed4de
 import catdetect.core   # first: it quiets a warning that importing fastai gives on torch 2.9+
 from fastai.vision.all import *
+
+# %% ../nbs/99_all.ipynb #al100004
 from .core import *
 from .testing import *
 from .search import *
@@ -22,6 +24,7 @@ from .models import *
 from .labels import *
 from .train import *
 from .interpret import *
+from .calibrate import *
 from .export import *
 from .predict import *
 from .app import *

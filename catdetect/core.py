@@ -16,7 +16,7 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 
 # %% auto #0
 __all__ = ['CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline', 'sample_path', 'file_mode',
-           'atomic_write', 'open_regular', 'read_regular', 'sha256_file']
+           'atomic_write', 'open_regular', 'read_regular', 'sha256_file', 'save_figure']
 
 # %% ../nbs/00_core.ipynb #3b88955d
 class CatdetectError(Exception):
@@ -27,12 +27,15 @@ class CatdetectError(Exception):
         self.problem,self.remedy = problem,remedy
         super().__init__(f"{problem}\n  What to do: {remedy}" if remedy else problem)
 
+# %% ../nbs/00_core.ipynb #35dd2b4b
 class OfflineError(CatdetectError, ConnectionError):
     "The network (or a web service) could not be reached."
 
+# %% ../nbs/00_core.ipynb #ac60bc38
 class DataError(CatdetectError, ValueError):
     "Input data (files, folders, labels) is not usable as it is."
 
+# %% ../nbs/00_core.ipynb #c3c918ec
 class ModelFileError(CatdetectError, ValueError):
     "A model file is missing, damaged, of the wrong kind or not trusted."
 
@@ -89,6 +92,7 @@ def _kind(mode):
         if test(mode): return name
     return 'not a regular file'
 
+# %% ../nbs/00_core.ipynb #b85e3147
 def open_regular(path:str|Path, # File to open for reading (binary)
                  max_bytes:int|None=None, # Refuse files larger than this
                  err:type=DataError): # The `CatdetectError` class to raise
@@ -106,6 +110,7 @@ def open_regular(path:str|Path, # File to open for reading (binary)
     if hasattr(os, 'set_blocking'): os.set_blocking(fd, True)
     return os.fdopen(fd, 'rb')
 
+# %% ../nbs/00_core.ipynb #2a2b01c9
 def read_regular(path:str|Path, # File to read
                  max_bytes:int|None=None, # Refuse files larger than this
                  err:type=DataError) -> bytes: # The `CatdetectError` class to raise
@@ -122,3 +127,12 @@ def sha256_file(path:str|Path) -> str: # File to hash (a regular file)
     with open_regular(path) as f:
         for chunk in iter(lambda: f.read(1<<20), b''): h.update(chunk)
     return h.hexdigest()
+
+# %% ../nbs/00_core.ipynb #co100002
+def save_figure(fig, # A matplotlib figure
+                fname:str|Path|None) -> object: # PNG to write (folders created); None: don't save
+    "Save `fig` to `fname` as PNG (if given) and return it."
+    if fname:
+        Path(fname).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(fname, dpi=110, bbox_inches='tight')
+    return fig

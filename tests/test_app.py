@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 import pytest
 from catdetect.core import sample_path
 from catdetect.app import uploaded_files, classify_upload, classifier_app, describe_prediction
+from catdetect.testing import bomb_png
 
 pytestmark = pytest.mark.slow
 
@@ -45,12 +46,7 @@ def test_several_photos_one_answer_each(trained):
     assert 'too many pixels' in app.cards.children[3].children[1].value   # refused before decoding, said in its card
 
 
-def _bomb():
-    import io
-    from PIL import Image
-    b = io.BytesIO(); Image.new('1', (13000, 13000)).save(b, 'PNG'); return b.getvalue()
-
-BOMB = _bomb()
+BOMB = bomb_png()
 
 
 def test_describe_prediction():

@@ -4,17 +4,13 @@ import numpy as np
 import pytest
 from PIL import Image
 from catdetect.clean import clean_images, build_dataset, phash, hamming, near_duplicate_groups
-from catdetect.download import local_server, read_manifest
+from catdetect.manifest import read_manifest
+from catdetect.testing import local_server
 from catdetect.search import RateLimitError
+from catdetect.testing import fake_photo, image_bytes, bomb_png
 
 
-def photo(seed, size=(160, 120)):
-    a = np.random.default_rng(seed).integers(0, 255, (9, 12, 3), dtype=np.uint8)
-    return Image.fromarray(a).resize(size, Image.BICUBIC)
-
-
-def jpeg_bytes(im, **kw):
-    b = io.BytesIO(); im.save(b, 'JPEG', **kw); return b.getvalue()
+def photo(seed, size=(160, 120)): return fake_photo(seed, size)
 
 
 @pytest.fixture()
@@ -36,8 +32,8 @@ def messy(tmp_path):
     photo(302, (1600, 1200)).save(root/'teddy'/'big.jpg')
     photo(303, (50, 40)).save(root/'grizzly'/'tiny.jpg')
     (root/'black'/'page.jpg').write_bytes(b'<!DOCTYPE html><html>gone</html>')
-    (root/'black'/'cut.jpg').write_bytes(jpeg_bytes(photo(304))[:500])
-    b = io.BytesIO(); Image.new('1', (10000, 10000)).save(b, 'PNG'); (root/'teddy'/'bomb.png').write_bytes(b.getvalue())
+    (root/'black'/'cut.jpg').write_bytes(image_bytes(photo(304))[:500])
+    (root/'teddy'/'bomb.png').write_bytes(bomb_png(10000))
     (root/'notes.txt').write_text('not an image, not touched')
     return root
 
@@ -47,7 +43,7 @@ def files(root): return sorted(p.relative_to(root).as_posix() for p in root.rglo
 
 def test_phash_sees_copies_not_strangers():
     a = photo(1)
-    b = Image.open(io.BytesIO(jpeg_bytes(a.resize((80, 60)), quality=40)))
+    b = Image.open(io.BytesIO(image_bytes(a.resize((80, 60)), quality=40)))
     assert hamming(phash(a), phash(b)) <= 6 < hamming(phash(a), phash(photo(2)))
     assert near_duplicate_groups([phash(a), phash(photo(2)), phash(b)]) == [[0, 2]]
 
@@ -97,8 +93,8 @@ def test_build_dataset_end_to_end(tmp_path):
     "Search (rate limited twice), download (with copies served under other URLs), clean; then resume."
     web = {}
     for i, c in enumerate(['grizzly', 'black']):
-        for k in range(6): web[f'/{c}/{k}.jpg'] = (200, {'Content-Type': 'image/jpeg'}, jpeg_bytes(photo(50*i+k)))
-    web['/black/copy.jpg'] = (200, {'Content-Type': 'image/jpeg'}, jpeg_bytes(photo(50).resize((120, 90)), quality=60))  # near dup of black/0
+        for k in range(6): web[f'/{c}/{k}.jpg'] = (200, {'Content-Type': 'image/jpeg'}, image_bytes(photo(50*i+k)))
+    web['/black/copy.jpg'] = (200, {'Content-Type': 'image/jpeg'}, image_bytes(photo(50).resize((120, 90)), quality=60))  # near dup of black/0
     web['/grizzly/gone.jpg'] = (404, {'Content-Type': 'text/html'}, b'no')
     calls, waits = [], []
     with local_server(web) as srv:

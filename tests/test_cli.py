@@ -44,11 +44,11 @@ def test_train_and_predict_commands(folder_dir, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_demo_offline_says_so_in_one_line_and_trains(tmp_path, monkeypatch, capsys):
-    import catdetect.cli as cli
+    import catdetect.cli as cli, catdetect.search
     from catdetect.core import OfflineError
     monkeypatch.delenv('CATDETECT_OFFLINE', raising=False)
     def no_net(*a, **k): raise OfflineError('Image search could not reach the internet (DNS error).')
-    monkeypatch.setattr(cli, '_web_pets', no_net)
+    monkeypatch.setattr(catdetect.search, 'ddgs_search', no_net)   # what the search stage of `build_dataset` meets offline
     res = cli.demo(out=str(tmp_path/'demo'), size=128)
     out = capsys.readouterr().out
     assert [l for l in out.splitlines() if l.startswith('Offline: ')] == \

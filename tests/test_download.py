@@ -4,17 +4,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from catdetect.download import download_images, download_image, local_server, read_manifest, summarize_downloads
+from catdetect.download import download_images, download_image, summarize_downloads
+from catdetect.manifest import read_manifest
+from catdetect.testing import local_server
+from catdetect.testing import photo_bytes, image_bytes, bomb_png
 
 IMG = {'Content-Type': 'image/jpeg'}
 
 
-def photo_bytes(seed, fmt='JPEG', mode='RGB', size=(80, 60)):
-    "A distinct noisy image (so two seeds never share bytes) in format `fmt`."
-    a = np.random.default_rng(seed).integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
-    im = Image.fromarray(a)
-    if mode != 'RGB': im = im.convert(mode)
-    b = io.BytesIO(); im.save(b, fmt); return b.getvalue()
 
 
 def slow(handler):
@@ -41,27 +38,36 @@ def drip(handler):
 
 
 @pytest.fixture(scope='module')
-def bomb_png():
-    b = io.BytesIO(); Image.new('1', (12000, 12000)).save(b, 'PNG'); return b.getvalue()
+def bomb():
+    return bomb_png(12000)
+
+
+def late(body, wait=0.5):
+    "A handler that answers with `body` after `wait` seconds (which of two copies is kept is then not a race)."
+    def handle(h):
+        time.sleep(wait)
+        h.send_response(200); h.send_header('Content-Type', 'image/jpeg'); h.send_header('Content-Length', str(len(body))); h.end_headers()
+        h.wfile.write(body)
+    return handle
 
 
 @pytest.fixture(scope='module')
-def web(bomb_png):
-    good = photo_bytes(1)
+def web(bomb):
+    good = photo_bytes(1, (80, 60))
     return {
         '/good.jpg': (200, IMG, good),
-        '/good.png': (200, {'Content-Type': 'image/png'}, photo_bytes(2, 'PNG')),
-        '/good.webp': (200, {'Content-Type': 'image/webp'}, photo_bytes(3, 'WEBP')),
-        '/good.gif': (200, {'Content-Type': 'image/gif'}, photo_bytes(4, 'GIF')),
-        '/copy-of-good.jpg': (200, IMG, good),                                   # same bytes, other URL
+        '/good.png': (200, {'Content-Type': 'image/png'}, photo_bytes(2, fmt='PNG')),
+        '/good.webp': (200, {'Content-Type': 'image/webp'}, photo_bytes(3, fmt='WEBP')),
+        '/good.gif': (200, {'Content-Type': 'image/gif'}, photo_bytes(4, fmt='GIF')),
+        '/copy-of-good.jpg': late(good),                                         # same bytes, other URL, answered after /good.jpg
         '/cmyk.jpg': (200, IMG, photo_bytes(5, mode='CMYK')),
         '/truncated.jpg': (200, IMG, photo_bytes(6, size=(400, 300))[:2000]),
         '/html.jpg': (200, IMG, b'<!DOCTYPE html><html><body>Image not found</body></html>'),
         '/text.jpg': (200, {'Content-Type': 'text/html; charset=utf-8'}, b'<html>hi</html>'),
         '/gone.jpg': (404, {'Content-Type': 'text/html'}, b'not found'),
         '/error.jpg': (500, {'Content-Type': 'text/html'}, b'server error'),
-        '/bomb.png': (200, {'Content-Type': 'image/png'}, bomb_png),
-        '/big.jpg': (200, IMG, photo_bytes(7, size=(1200, 900))),                 # a real photo over the size cap
+        '/bomb.png': (200, {'Content-Type': 'image/png'}, bomb),
+        '/big.jpg': (200, IMG, image_bytes(Image.fromarray(np.random.default_rng(7).integers(0, 255, (900, 1200, 3), dtype=np.uint8)))),  # over the size cap
         '/loop.jpg': (302, {'Location': '/loop.jpg'}, b''),
         '/slow.jpg': slow,
         '/endless.jpg': endless,

@@ -4,8 +4,8 @@ import numpy as np
 import pytest, torch
 from PIL import Image
 from catdetect.core import sample_path, ModelFileError, DataError
-from catdetect.export import export_model, read_spec, load_weights, load_pickle, load_learner_safe
-from catdetect.predict import Predictor, load_model, predict, not_sure
+from catdetect.export import export_model, read_spec, load_weights, load_pickled_learner, load_learner_safe
+from catdetect.predict import Predictor, load_predictor, predict, not_sure
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def test_safe_files_and_description(saved):
 def test_round_trip_in_fresh_process_matches_learn_predict(trained, saved, tmp_path):
     from fastai.vision.core import PILImage
     photos = sorted(sample_path().glob('*.jpg'))[::40]
-    code = ("from catdetect.predict import load_model\nm = load_model(%r)\n"
+    code = ("from catdetect.predict import load_predictor\nm = load_predictor(%r)\n"
             "for f in %r: r = m.predict(f); print(r.guess, repr(r.prob))") % (str(saved), [str(p) for p in photos])
     out = run_fresh(code, tmp_path)
     assert out.returncode == 0, out.stderr
@@ -53,10 +53,10 @@ def test_loading_never_unpickles(saved, monkeypatch):
 
 def test_pickles_need_opt_in(trained, tmp_path):
     with pytest.warns(UserWarning, match='is a pickle'): f = export_model(trained, tmp_path/'m.pkl')
-    with pytest.raises(ModelFileError, match='is a pickle') as e: load_model(f)
+    with pytest.raises(ModelFileError, match='is a pickle') as e: load_predictor(f)
     assert 'allow_pickle=True' in e.value.remedy
     with pytest.warns(UserWarning, match='only do this for files you trust'):
-        assert load_model(f, allow_pickle=True).predict(sample_path()/'Bengal_16.jpg').guess in ('cat', 'dog')
+        assert load_predictor(f, allow_pickle=True).predict(sample_path()/'Bengal_16.jpg').guess in ('cat', 'dog')
 
 
 def test_fastbook_is_cat_pickle_loads_with_plain_fastai(tmp_path):
@@ -82,7 +82,7 @@ def copy_of(saved, tmp_path):
 def test_truncated_or_tampered_weights(copy_of):
     w = copy_of.with_suffix('.safetensors'); data = w.read_bytes()
     w.write_bytes(data[:len(data)//3])
-    with pytest.raises(ModelFileError, match='sha256 differs'): load_model(copy_of)
+    with pytest.raises(ModelFileError, match='sha256 differs'): load_predictor(copy_of)
     w.write_bytes(data[:1000] + bytes([data[1000] ^ 0xFF]) + data[1001:])
     with pytest.raises(ModelFileError, match='changed, truncated or replaced'): Predictor.load(copy_of)
 
@@ -91,19 +91,19 @@ def test_json_of_another_model(copy_of, tmp_path):
     spec = json.loads(copy_of.with_suffix('.json').read_text())
     spec.update(n_out=3, classes=['grizzly', 'black', 'teddy'])
     (tmp_path/'m.json').write_text(json.dumps(spec))
-    with pytest.raises(ModelFileError, match="don't fit a efficientnet_lite0 with 3 classes"): load_model(copy_of)
+    with pytest.raises(ModelFileError, match="don't fit a efficientnet_lite0 with 3 classes"): load_predictor(copy_of)
     spec.update(classes=['grizzly', 'black'])
     (tmp_path/'m.json').write_text(json.dumps(spec))
-    with pytest.raises(ModelFileError, match='lists 2 classes for a model with 3 outputs'): load_model(copy_of)
+    with pytest.raises(ModelFileError, match='lists 2 classes for a model with 3 outputs'): load_predictor(copy_of)
     (tmp_path/'m.json').write_text('{"format": "something else"}')
-    with pytest.raises(ModelFileError, match='not a catdetect model description'): load_model(copy_of)
+    with pytest.raises(ModelFileError, match='not a catdetect model description'): load_predictor(copy_of)
     (tmp_path/'m.json').write_text('{not json')
-    with pytest.raises(ModelFileError, match='not valid JSON'): load_model(copy_of)
+    with pytest.raises(ModelFileError, match='not valid JSON'): load_predictor(copy_of)
 
 
 def test_missing_json(copy_of):
     copy_of.with_suffix('.json').unlink()
-    with pytest.raises(ModelFileError, match='its description m.json is missing'): load_model(copy_of)
+    with pytest.raises(ModelFileError, match='its description m.json is missing'): load_predictor(copy_of)
 
 
 def enc(im, fmt):
@@ -111,7 +111,7 @@ def enc(im, fmt):
 
 
 def test_awkward_images(saved):
-    p = load_model(saved)
+    p = load_predictor(saved)
     photo = Image.open(sample_path()/'Bengal_16.jpg')
     ref = p.predict(photo)
     rgba = photo.convert('RGBA')
@@ -128,14 +128,14 @@ def test_awkward_images(saved):
 
 
 def test_not_sure_about_what_it_never_saw(saved):
-    p = load_model(saved)
+    p = load_predictor(saved)
     r = p.predict(Image.new('RGB', (200, 200), (127, 127, 127)))
     assert r.label == not_sure and r.guess in ('cat', 'dog') and not r.sure
     assert 'not sure' in str(r)
 
 
 def test_batch_equals_one_by_one(saved):
-    p = load_model(saved)
+    p = load_predictor(saved)
     photos = sorted(sample_path().glob('*.jpg'))[:7]
     batch = p.predict_batch(photos, bs=3)
     for f, b in zip(photos, batch): assert b.guess == p.predict(f).guess and abs(b.prob - p.predict(f).prob) < 1e-5
@@ -143,7 +143,7 @@ def test_batch_equals_one_by_one(saved):
 
 def test_onnx_backend_agrees(saved):
     pytest.importorskip('onnxruntime')
-    t, o = load_model(saved), load_model(saved, backend='onnx')
+    t, o = load_predictor(saved), load_predictor(saved, backend='onnx')
     for f in sorted(sample_path().glob('*.jpg'))[::30]:
         a, b = t.predict(f), o.predict(f)
         assert a.guess == b.guess and abs(a.prob - b.prob) < 1e-4

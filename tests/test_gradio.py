@@ -17,7 +17,7 @@ def saved(trained, tmp_path_factory):
 
 def test_gradio_app_answers_gradios_client(saved, tmp_path):
     from catdetect.app import gradio_app
-    from catdetect.predict import load_model
+    from catdetect.predict import load_predictor
     demo = gradio_app(saved, title='Cat or dog?')
     demo.launch(server_name='127.0.0.1', server_port=None, prevent_thread_lock=True, quiet=True)
     try:
@@ -27,7 +27,7 @@ def test_gradio_app_answers_gradios_client(saved, tmp_path):
         bad = tmp_path/'notes.jpg'; bad.write_bytes(b'<html>not a photo</html>')
         _, bad_text, _ = client.predict(gradio_client.handle_file(str(bad)), api_name='/classify')
     finally: demo.close()
-    expected = load_model(saved).predict(photo)
+    expected = load_predictor(saved).predict(photo)
     assert label['label'] == expected.guess and text.startswith('Prediction: ')
     assert "Can't classify it" in bad_text and 'HTML page' in bad_text
 

@@ -6,6 +6,7 @@ import pytest, torch
 from PIL import Image
 from catdetect.core import DataError, ModelFileError, file_mode, sample_path
 from catdetect.images import load_rgb, open_image, check_image
+from catdetect.testing import bomb_png
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture(scope='module')
 def bomb(tmp_path_factory):
     p = tmp_path_factory.mktemp('bomb')/'b.png'
-    Image.new('1', (13000, 13000)).save(p)   # 21 kB, 169 megapixels
+    p.write_bytes(bomb_png())   # 21 kB, 169 megapixels
     return p
 
 
@@ -140,10 +141,10 @@ FIELDS = {   # one malformed field at a time: (path in the JSON, value), the fie
 @pytest.mark.slow
 @pytest.mark.parametrize('case', list(FIELDS))
 def test_each_malformed_field_is_named(saved, tmp_path, case):
-    from catdetect.predict import load_model
+    from catdetect.predict import load_predictor
     (path, value), field = FIELDS[case]
     j = copy_model(saved, tmp_path/'m', _set(path, value))
-    with pytest.raises(ModelFileError) as e: load_model(j)
+    with pytest.raises(ModelFileError) as e: load_predictor(j)
     assert field in str(e.value) and 'What to do' in str(e.value), str(e.value)
 
 
@@ -166,11 +167,11 @@ def test_tampered_tensors_are_refused(saved, tmp_path, case, change, why):
 @pytest.mark.parametrize('which', ['json', 'safetensors'])
 @pytest.mark.parametrize('kind', ['fifo', 'dev-zero', 'folder'])
 def test_special_model_files_fail_at_once(saved, tmp_path, which, kind):
-    from catdetect.predict import load_model
+    from catdetect.predict import load_predictor
     j = copy_model(saved, tmp_path/'m')
     f = j.with_suffix('.' + which); f.unlink()
     {'fifo': lambda: os.mkfifo(f), 'dev-zero': lambda: f.symlink_to('/dev/zero'), 'folder': lambda: f.mkdir()}[kind]()
-    with pytest.raises(ModelFileError, match='not a regular file'): load_model(j)
+    with pytest.raises(ModelFileError, match='not a regular file'): load_predictor(j)
 
 
 @pytest.mark.slow
@@ -229,7 +230,7 @@ def test_training_data_errors_come_before_training(tmp_path):
     for f in (d/'cat').iterdir(): f.write_bytes(f.read_bytes()[:2000])   # a class of truncated JPEGs
     with pytest.raises(DataError, match="6 of 12 files .* can't be used: .*cannot be decoded"): folder_dls(d)
     d = small_folder(tmp_path/'bomb')
-    Image.new('1', (13000, 13000)).save(d/'dog'/'bomb.png')
+    (d/'dog'/'bomb.png').write_bytes(bomb_png())
     with pytest.raises(DataError, match='too many pixels'): folder_dls(d)
 
 
@@ -272,6 +273,6 @@ def test_cli_app_finds_voila_beside_the_interpreter(monkeypatch, tmp_path):
 
 @pytest.mark.timeout(10)
 def test_a_special_pickle_is_refused_even_when_trusted(tmp_path):
-    from catdetect.export import load_pickle
+    from catdetect.export import load_pickled_learner
     os.mkfifo(tmp_path/'m.pkl')
-    with pytest.raises(ModelFileError, match='not a regular file'): load_pickle(tmp_path/'m.pkl', trusted=True)
+    with pytest.raises(ModelFileError, match='not a regular file'): load_pickled_learner(tmp_path/'m.pkl', trusted=True)

@@ -8,15 +8,12 @@ import pytest
 from PIL import Image
 import catdetect.download as dl
 from catdetect.core import file_mode
-from catdetect.download import download_image, download_images, local_server
+from catdetect.download import download_image, download_images
+from catdetect.testing import local_server
 from catdetect.manifest import Manifest
+from catdetect.testing import photo_bytes
 
 IMG = {'Content-Type': 'image/jpeg'}
-
-
-def photo(seed=0, size=(80, 60)):
-    a = np.random.default_rng(seed).integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
-    b = io.BytesIO(); Image.fromarray(a).save(b, 'JPEG'); return b.getvalue()
 
 
 def headers(h, **extra):
@@ -27,12 +24,12 @@ def headers(h, **extra):
 
 def lying_length(h):
     "Content-Length larger than the body, then the connection closes."
-    headers(h, Content_Length='100000'); h.wfile.write(photo(1)[:700])
+    headers(h, Content_Length='100000'); h.wfile.write(photo_bytes(1)[:700])
 
 
 def reset_mid_body(h):
     "Half the body, then a TCP reset (SO_LINGER 0)."
-    headers(h, Content_Length='5000'); h.wfile.write(photo(2)[:600]); h.wfile.flush()
+    headers(h, Content_Length='5000'); h.wfile.write(photo_bytes(2)[:600]); h.wfile.flush()
     h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); h.connection.close()
 
 
@@ -52,11 +49,11 @@ def trickle_headers(h):
 def trickle_body(h):
     headers(h)
     try:
-        for i in range(100): h.wfile.write(photo(3)[i:i+1]); h.wfile.flush(); time.sleep(0.1)
+        for i in range(100): h.wfile.write(photo_bytes(3)[i:i+1]); h.wfile.flush(); time.sleep(0.1)
     except OSError: pass
 
 
-GZIP_BOMB = gzip.compress(photo(4)[:100] + b'\0' * 50_000_000, compresslevel=6)   # 50 MB of zeros in ~50 kB, made once
+GZIP_BOMB = gzip.compress(photo_bytes(4)[:100] + b'\0' * 50_000_000, compresslevel=6)   # 50 MB of zeros in ~50 kB, made once
 
 
 def gzip_bomb(h):
@@ -72,7 +69,7 @@ def garbage_status(h):
 def hostile():
     routes = {'/lying.jpg': lying_length, '/reset.jpg': reset_mid_body, '/stall.jpg': stall_headers,
               '/trickle-headers.jpg': trickle_headers, '/trickle-body.jpg': trickle_body, '/gzip-bomb.jpg': gzip_bomb,
-              '/garbage.jpg': garbage_status, '/ok.jpg': (200, IMG, photo(5)),
+              '/garbage.jpg': garbage_status, '/ok.jpg': (200, IMG, photo_bytes(5)),
               '/teapot.jpg': (418, {}, b''), '/busy.jpg': (503, {}, b''), '/slow-down.jpg': (429, {}, b''),
               '/to-file.jpg': (302, {'Location': 'file:///etc/passwd'}, b''),
               '/to-nowhere.jpg': (302, {'Location': 'http://[::1'}, b''),
@@ -166,7 +163,7 @@ def test_relative_data_folder_keeps_one_row_per_photo_and_removals_stick(tmp_pat
     from catdetect.clean import clean_images
     from catdetect.interpret import apply_cleaning
     monkeypatch.chdir(tmp_path)
-    data, web = Path('data'), {f'/{i}.jpg': (200, IMG, photo(10+i, size=(100, 80))) for i in range(4)}
+    data, web = Path('data'), {f'/{i}.jpg': (200, IMG, photo_bytes(10+i, size=(100, 80))) for i in range(4)}
     with local_server(web) as srv:
         urls = [srv.url + p for p in web]
         download_images(data/'cats', urls=urls, manifest=data/'manifest.csv', progress=False)

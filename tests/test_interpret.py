@@ -5,7 +5,7 @@ from PIL import Image
 from catdetect.core import DataError
 from catdetect.data import folder_dls
 from catdetect.train import train_classifier
-from catdetect.interpret import (interpretation, plot_confusion, plot_top_losses, most_confused, item_losses,
+from catdetect.interpret import (interpretation, plot_confusion, plot_worst_predictions, most_confused, item_losses,
                                  apply_cleaning, data_cleaner)
 
 pytestmark = pytest.mark.slow
@@ -21,7 +21,7 @@ def data(folder_dir, tmp_path):
 def test_pngs_and_confusion(trained, tmp_path):
     interp = interpretation(trained)
     plot_confusion(trained, tmp_path/'cm.png', interp=interp)
-    plot_top_losses(trained, 4, tmp_path/'tl.png', interp=interp)
+    plot_worst_predictions(trained, 4, tmp_path/'tl.png', interp=interp)
     assert Image.open(tmp_path/'cm.png').format == 'PNG' and Image.open(tmp_path/'tl.png').size[0] > 100
     assert interp.confusion_matrix().sum() == len(trained.dls.valid_ds)
     assert all(n >= 1 for *_, n in most_confused(trained, interp=interp))
@@ -59,7 +59,7 @@ def test_relabel_needs_folder_labels(pets_dir, tmp_path):
 def test_find_lr_plots_and_restores_weights(pets_dir, tmp_path):
     import torch
     from catdetect.data import pets_dls
-    from catdetect.interpret import find_lr
+    from catdetect.train import find_lr
     learn = train_classifier(pets_dls(pets_dir, size=64, bs=8))
     before = {k: v.clone() for k, v in learn.model.state_dict().items()}
     res = find_lr(learn, num_it=20, fname=tmp_path/"lr.png")

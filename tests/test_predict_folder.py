@@ -3,7 +3,7 @@ import csv, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 from catdetect.core import sample_path
-from catdetect.predict import predict_folder, load_model
+from catdetect.predict import predict_folder, load_predictor
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ def test_folder_to_csv_and_resume(saved, folder, tmp_path):
     out = predict_folder(saved, folder, tmp_path/'out.csv', bs=4, progress=False)
     r = rows(out)
     assert len(r) == 13 and sum(bool(x['error']) for x in r) == 1
-    m = load_model(saved)
+    m = load_predictor(saved)
     for x in r[:4]:
         if not x['error']: assert x['guess'] == m.predict(x['file']).guess
     shutil.copy(sorted(sample_path().glob('*.jpg'))[20], folder/'late.jpg')
@@ -51,5 +51,5 @@ def test_dask_workers_on_a_local_cluster(saved, folder):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as c, distributed.Client(c):
         r = predict_with_dask(saved, files, npartitions=3)
     assert [x['file'] for x in r] == [str(f) for f in files]
-    m = load_model(saved)
+    m = load_predictor(saved)
     assert all(x['guess'] == m.predict(x['file']).guess for x in r if not x['error'])

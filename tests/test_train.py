@@ -3,8 +3,9 @@ import shutil
 import pytest, torch
 from catdetect.data import folder_dls, pets_dls
 from catdetect.models import create_learner
-from catdetect.train import (train_classifier, dls_images, body_features, fit_linear_head, CPUMixedPrecision,
-                             FrozenBatchNorm, fine_tune_cached, bf16_ok, valid_batch_tfms)
+from catdetect.data import dls_images, valid_batch_tfms
+from catdetect.models import body_features, CPUMixedPrecision, bf16_ok
+from catdetect.train import train_classifier, fit_linear_head, FrozenBatchNorm, fine_tune_cached
 
 
 def test_images_match_fastai_validation_pipeline(pets_dir):
