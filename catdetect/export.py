@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib, json, math, warnings, platform
 from collections import Counter
 from pathlib import Path
-import torch, torch.nn as nn, torch.nn.functional as F
+import torch, torch.nn as nn
 from .core import *
 from .data import item_labels, norm_stats
 from .models import arch_name, create_model

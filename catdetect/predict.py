@@ -10,7 +10,7 @@ import functools, hashlib, io, json, os, warnings
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
-import torch, torch.nn as nn, torch.nn.functional as F
+import torch, torch.nn as nn
 from .core import *
 from fastcore.basics import patch
 from .images import load_rgb
