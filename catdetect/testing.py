@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit, parse_qs, quote, unquote
-import io
+import inspect, io
 import numpy as np
 from PIL import Image
 from fastcore.script import call_parse
@@ -21,7 +21,7 @@ from .core import *
 
 # %% auto #0
 __all__ = ['fake_photo', 'image_bytes', 'photo_bytes', 'bomb_png', 'photo_folders', 'local_server', 'photo_routes', 'photo_web',
-           'web_search', 'serve_photo_web']
+           'web_search', 'serve_photo_web', 'takes_call_of']
 
 # %% ../nbs/01_testing.ipynb #ts000002
 def fake_photo(seed:int=0, # Different seeds give different pictures
@@ -169,3 +169,15 @@ def _main(folder:str, # One sub-folder of photos per class
          port_file:str=None): # Write the web's address here too
     "`python -m catdetect.testing FOLDER`: serve FOLDER as a searchable web on 127.0.0.1 until stopped."
     serve_photo_web(folder, port_file)
+
+# %% ../nbs/01_testing.ipynb #ts100002
+def takes_call_of(ours, # The replacement
+                  theirs) -> bool: # The function it replaces
+    "True if `ours` accepts every call `theirs` does: its parameters by name and in order, nothing more required."
+    po,pt = inspect.signature(ours).parameters,inspect.signature(theirs).parameters
+    var = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    named_o,named_t = [k for k,p in po.items() if p.kind not in var],[k for k,p in pt.items() if p.kind not in var]
+    n = min(len(named_o), len(named_t))
+    extra_ok = all(k in po for k in named_t) or any(p.kind is p.VAR_KEYWORD for p in po.values())
+    required = all(k in pt for k,p in po.items() if p.default is p.empty and p.kind not in var)
+    return named_o[:n] == named_t[:n] and extra_ok and required

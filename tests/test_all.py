@@ -1,22 +1,12 @@
 "The shape of the package: what `catdetect.all` shares with fastai, renamed names, imports only down the pipeline."
-import ast, inspect, re, subprocess, sys, warnings
+import ast, re, subprocess, sys
 from pathlib import Path
 import pytest
 import catdetect
+from catdetect.testing import takes_call_of
 
 pkg = Path(catdetect.__file__).parent
 replacements = {'download_images', 'verify_images', 'resize_images'}   # search_images is the course's, not fastai's
-
-
-def takes_call_of(ours, theirs) -> bool:
-    "True if `ours` accepts every call `theirs` does: its parameters by name and in order, nothing more required."
-    po, pt = inspect.signature(ours).parameters, inspect.signature(theirs).parameters
-    var = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    named_o, named_t = [k for k, p in po.items() if p.kind not in var], [k for k, p in pt.items() if p.kind not in var]
-    n = min(len(named_o), len(named_t))
-    extra_ok = all(k in po for k in named_t) or any(p.kind is p.VAR_KEYWORD for p in po.values())
-    required = all(k in pt for k, p in po.items() if p.default is p.empty and p.kind not in var)
-    return named_o[:n] == named_t[:n] and extra_ok and required
 
 
 def test_catdetect_all_replaces_only_intended_call_compatible_fastai_names():
