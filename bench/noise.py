@@ -28,10 +28,10 @@ def cpu_name():
     except (OSError, StopIteration): return platform.processor() or 'unknown CPU'
 
 
-def condition(path, noise=0.0, few=None, seed=0):
+def condition(path, noise=0.0, few=None, seed=0, split_seed=42):
     "Items, true and given labels, the validation files and the flipped files of one condition."
     fns = list(image_files(path, check=False))
-    tr, va = RandomSplitter(0.2, seed=42)(fns)
+    tr, va = RandomSplitter(0.2, seed=split_seed)(fns)
     train, valid = [fns[i] for i in tr], [fns[i] for i in va]
     truth = {f: parent_label(f) for f in fns}
     classes = sorted(set(truth.values()))
@@ -43,8 +43,8 @@ def condition(path, noise=0.0, few=None, seed=0):
     return dict(items=train + valid, given=given, valid=set(valid), flipped=flipped, classes=classes, n_train=len(train))
 
 
-def dls_for(c, plain, path):
-    item_tfms, batch_tfms = (RandomResizedCrop(192, min_scale=0.5), aug_transforms()) if plain else (Resize(256), aug_transforms(size=256, min_scale=0.75))
+def dls_for(c, plain, path, size=256):
+    item_tfms, batch_tfms = (RandomResizedCrop(192, min_scale=0.5), aug_transforms()) if plain else (Resize(size), aug_transforms(size=size, min_scale=0.75))
     block = ImageBlock if plain else GuardedImageBlock()
     db = DataBlock(blocks=(block, CategoryBlock(vocab=c['classes'])), get_y=lambda f: c['given'][f],
                    splitter=FuncSplitter(lambda f: f in c['valid']), item_tfms=item_tfms, batch_tfms=batch_tfms)

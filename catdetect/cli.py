@@ -124,10 +124,11 @@ def predict(model:str, # A saved model (MODEL.json + MODEL.safetensors, or a .pk
             *images:str, # Photos to classify, or folders of photos (written to --out)
             out:str='predictions.csv', # The CSV for the photos of a folder: a row each, resumable
             allow_pickle:bool=False, # Load a .pkl model (runs code inside it: only for files you trust)
-            onnx:bool=False): # Run on ONNX Runtime
+            engine:str='auto', # Inference engine: auto (the fastest installed), openvino, onnxruntime or torch
+            onnx:bool=False): # Run on ONNX Runtime (same as --engine onnxruntime)
     "Print label, raw probability and calibrated confidence for each photo; a folder goes to the CSV --out; exit 1 if a photo can't be read."
     from catdetect.predict import load_predictor, predict_folder
-    pred,res = load_predictor(model, allow_pickle=allow_pickle, backend='onnx' if onnx else 'torch'),[]
+    pred,res = load_predictor(model, allow_pickle=allow_pickle, backend='onnxruntime' if onnx else engine),[]
     for im in images:
         if Path(im).is_dir():
             print(f"{im}: predictions in {predict_folder(pred, im, out)}"); continue

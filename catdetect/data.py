@@ -158,17 +158,20 @@ def dls_images(dls, # DataLoaders (a `Normalize` is in `after_batch` once a lear
                bs:int=32, # Images per batch
                n_workers:int|None=None, # Threads decoding (default: `defaults.cpus`)
                flip:bool=False, # Mirror images left-right (a second view for training)
+               ahead:bool=True, # Decode the next batch while this one is used (False: only between batches, when another engine must have the cores)
                progress:bool=True): # Show a progress bar
     "Batches of `items` decoded once by `dls`' validation transforms, normalised, as float tensors."
     tfm_x,after_batch = dls.valid_ds.tls[0].tfms,valid_batch_tfms(dls)   # file -> PILImage, as the DataBlock's get_x does
     def _one(it): return compose_tfms(tfm_x(it), tfms=dls.valid.after_item.fs, split_idx=1)
     idx = list(range(0, len(items), bs))
-    with ThreadPoolExecutor(n_workers or defaults.cpus) as ex:   # decodes the next batch while this one is used
-        nxt = [ex.submit(_one, it) for it in items[0:bs]]
+    with ThreadPoolExecutor(n_workers or defaults.cpus) as ex:
+        def _submit(i): return [ex.submit(_one, it) for it in items[i:i+bs]]
+        nxt = _submit(0)
         for i in (progress_bar(idx, leave=False) if progress else idx):
-            cur,nxt = nxt,[ex.submit(_one, it) for it in items[i+bs:i+2*bs]]
+            cur,nxt = nxt,(_submit(i+bs) if ahead else None)
             xb = compose_tfms(torch.stack([f.result() for f in cur]), tfms=after_batch, split_idx=1)
             yield xb.flip(3) if flip else xb
+            if not ahead: nxt = _submit(i+bs)
 
 # %% ../nbs/07_data.ipynb #b85691b2
 def cached_dls(dls, # The DataLoaders to mirror

@@ -34,7 +34,10 @@ def find_label_issues(labels, # The given label of each photo (class indices)
     probs = probs/probs.sum(1, keepdims=True)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        try: idx = _cl(labels=labels, pred_probs=probs, return_indices_ranked_by='self_confidence')
+        # n_jobs=1: cleanlab's process pool relies on globals that only 'fork' children inherit; under 'spawn' (macOS,
+        # Windows, any process started by multiprocessing's spawn) it fails with a NameError, and for a few thousand
+        # photos starting a pool costs more than it saves
+        try: idx = _cl(labels=labels, pred_probs=probs, return_indices_ranked_by='self_confidence', n_jobs=1)
         except (ValueError, ZeroDivisionError) as e:   # too few photos of a class for its estimates
             warnings.warn(f"Label issues were not looked for: {e}"); return []
     return [_issue_row(int(i), labels, probs, vocab, items, split) for i in idx]

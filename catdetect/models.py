@@ -6,17 +6,19 @@ Docs: https://catdetect.github.io/catdetect/models.html.md"""
 
 # %% ../nbs/08_models.ipynb #a8301a43
 from __future__ import annotations
-import importlib, urllib.error
+import importlib, importlib.util, urllib.error
 from pathlib import Path
 import os
+import numpy as np
 import torch, torch.nn as nn
 from fastai.vision.all import Callback
 from .core import *
 from .data import dls_images
 
 # %% auto #0
-__all__ = ['default_arch', 'lite_archs', 'lite_weights', 'resolve_arch', 'arch_name', 'arch_size', 'create_learner',
-           'create_model', 'bf16_ok', 'CPUMixedPrecision', 'head_split', 'pooled_features_and_logits', 'body_features']
+__all__ = ['default_arch', 'lite_archs', 'engines', 'lite_weights', 'resolve_arch', 'arch_name', 'arch_size', 'create_learner',
+           'create_model', 'bf16_ok', 'CPUMixedPrecision', 'head_split', 'pooled_features_and_logits', 'pick_engine',
+           'feature_net', 'export_onnx', 'compile_engine', 'body_features']
 
 # %% ../nbs/08_models.ipynb #7c97341c
 default_arch = 'efficientnet_lite0'
@@ -177,21 +179,116 @@ def pooled_features_and_logits(model:nn.Module, # body then head, as fastai buil
     f = pool(model[0](xb))
     return f, rest(f)
 
+# %% ../nbs/08_models.ipynb #mo300001
+engines = ('openvino', 'onnxruntime', 'torch')   # fastest first (measured above)
+
+def _installed(engine):
+    if engine == 'torch': return True
+    return importlib.util.find_spec(engine) is not None
+
+# %% ../nbs/08_models.ipynb #mo300002
+def pick_engine(engine:str|None=None) -> str: # 'openvino', 'onnxruntime' ('onnx'), 'torch', or None: `CATDETECT_ENGINE`, else the fastest installed
+    "The engine frozen networks run on: `engine`, else `$CATDETECT_ENGINE`, else the first of `engines` that is installed."
+    e = (engine or os.environ.get('CATDETECT_ENGINE', '')).strip().lower() or None
+    e = {'onnx': 'onnxruntime', 'ort': 'onnxruntime', 'pytorch': 'torch'}.get(e, e)
+    if e is None: return next(x for x in engines if _installed(x))
+    if e not in engines: raise CatdetectError(f"Unknown engine {e!r}.", f"Use one of {', '.join(engines)}.")
+    if not _installed(e): raise CatdetectError(f"The engine {e} is not installed.", f"pip install {e}   (or use engine='torch')")
+    return e
+
+# %% ../nbs/08_models.ipynb #mo300006
+class _FeaturesAndLogits(nn.Module):
+    "The pooled features and the logits of a fastai model, as two outputs."
+    def __init__(self, model): super().__init__(); self.model = model
+    def forward(self, x): return pooled_features_and_logits(self.model, x)
+
+# %% ../nbs/08_models.ipynb #mo300007
+def feature_net(model:nn.Module, # body then head, as fastai builds it
+                logits:bool=False) -> nn.Module: # Also output the logits
+    "The body and the head's pooling of `model` (outputs: features), or with `logits` the whole model (outputs: features, logits)."
+    return _FeaturesAndLogits(model) if logits else nn.Sequential(model[0], head_split(model)[0])
+
+# %% ../nbs/08_models.ipynb #mo300009
+def export_onnx(net:nn.Module, # e.g. from `feature_net`
+            size:tuple, # Input (height, width)
+            fname=None): # A path or binary file object to write to (None: return the bytes)
+    "`net` exported to ONNX (opset 17) for any batch size: its input 'image', its outputs 'features' (and 'logits')."
+    import io, warnings
+    buf = io.BytesIO()
+    names = ['features', 'logits'][:2 if isinstance(net, _FeaturesAndLogits) else 1]
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(net.eval(), torch.zeros(1, 3, *size), buf, input_names=['image'], output_names=names, opset_version=17,
+                          dynamo=False, dynamic_axes={n: {0: 'batch'} for n in ['image', *names]})
+    if fname is None: return buf.getvalue()
+    if hasattr(fname, 'write'): fname.write(buf.getvalue())
+    else: atomic_write(fname, buf.getvalue())
+    return fname
+
+# %% ../nbs/08_models.ipynb #mo300013
+def _torch_runner(net, bf16):
+    net.eval().to(memory_format=torch.channels_last)
+    def run(xb):
+        with torch.inference_mode(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+            out = net(torch.from_numpy(xb).contiguous(memory_format=torch.channels_last))
+        return tuple(o.float().numpy() for o in (out if isinstance(out, tuple) else (out,)))
+    return run
+
+# %% ../nbs/08_models.ipynb #mo300014
+def _ort_runner(onnx, threads):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.add_session_config_entry('session.intra_op.allow_spinning', '0')   # don't busy-wait between calls
+    sess = ort.InferenceSession(onnx if isinstance(onnx, bytes) else str(onnx), so, providers=['CPUExecutionProvider'])
+    return lambda xb: tuple(sess.run(None, {'image': np.ascontiguousarray(xb)}))
+
+# %% ../nbs/08_models.ipynb #mo300015
+def _openvino_runner(onnx, threads, bf16):
+    import openvino as ov
+    core = ov.Core()
+    m = core.read_model(onnx, b'') if isinstance(onnx, bytes) else core.read_model(str(onnx))
+    cm = core.compile_model(m, 'CPU', {'INFERENCE_PRECISION_HINT': 'bf16' if bf16 else 'f32', 'INFERENCE_NUM_THREADS': threads,
+                                        'PERFORMANCE_HINT': 'LATENCY'})
+    req = cm.create_infer_request()
+    def run(xb):
+        res = req.infer({0: np.ascontiguousarray(xb)})
+        return tuple(np.array(res[o]) for o in cm.outputs)
+    return run
+
+# %% ../nbs/08_models.ipynb #mo300016
+def compile_engine(net:nn.Module, # e.g. from `feature_net`
+                   size:tuple, # Input (height, width)
+                   engine:str|None=None, # See `pick_engine` (None: the fastest installed)
+                   bf16:bool=False, # bfloat16 where the CPU computes it natively (OpenVINO, PyTorch); never for ONNX Runtime
+                   threads:int|None=None, # Threads (default: PyTorch's)
+                   onnx=None): # The ONNX export of `net`, a path or bytes (default: exported now, in memory)
+    "A function from a float32 batch (numpy, N x 3 x H x W) to `net`'s outputs (numpy), on `engine`; `.engine` names it."
+    e,threads,bf16 = pick_engine(engine),threads or torch.get_num_threads(),bool(bf16) and bf16_ok()
+    if e == 'torch': run = _torch_runner(net, bf16)
+    else:
+        onnx = onnx if onnx is not None else export_onnx(net, size)
+        run = _ort_runner(onnx, threads) if e == 'onnxruntime' else _openvino_runner(onnx, threads, bf16)
+    run.engine = e + (' bfloat16' if bf16 and e != 'onnxruntime' else '')
+    return run
+
 # %% ../nbs/08_models.ipynb #d0631b30
 def body_features(learn, # A learner from `create_learner` (body, then head)
                   items, # Items to compute features of
-                  flip:bool=False, # Mirror the images first
-                  bs:int=16, # Batch size (16 is fastest for bfloat16 on 2 cores, measured)
-                  bf16:bool|None=None, # bfloat16 autocast (default: where the CPU supports it)
+                  views:int=1, # 1: the images; 2: also mirrored (rows: every item's first view, then every item's second)
+                  bs:int=16, # Batch size
+                  bf16:bool|None=None, # bfloat16 (default: where the CPU computes it natively)
+                  engine:str|None=None, # See `pick_engine` (default: the fastest installed)
+                  n_workers:int|None=None, # Threads decoding photos between the engine's batches (default: `defaults.cpus`)
                   progress:bool=True): # Show a progress bar
-    "Pooled features of the frozen body for `items` (float32, one row per item), computed in one pass."
-    body,(pool,_) = learn.model[0],head_split(learn.model)
+    "Pooled features of the frozen body for `items` (float32, one row per item and view), each photo decoded once."
+    net,run,out = feature_net(learn.model),None,[[] for _ in range(views)]
     was_training = learn.model.training
-    learn.model.eval(); body.to(memory_format=torch.channels_last)
-    out = []
+    learn.model.eval()
     try:
-        with torch.inference_mode(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16_ok() if bf16 is None else bf16):
-            for xb in dls_images(learn.dls, items, bs=bs, flip=flip, progress=progress):
-                out.append(pool(body(xb.contiguous(memory_format=torch.channels_last))).float())
+        for xb in dls_images(learn.dls, items, bs=bs, n_workers=n_workers, ahead=False, progress=progress):
+            x = xb.numpy()
+            run = run or compile_engine(net, x.shape[-2:], engine, bf16_ok() if bf16 is None else bf16)
+            for v in range(views): out[v].append(torch.from_numpy(run(np.ascontiguousarray(x[..., ::-1]) if v else x)[0]))
     finally: learn.model.train(was_training)
-    return torch.cat(out) if out else torch.zeros(0)
+    return torch.cat([torch.cat(o) for o in out]) if out[0] else torch.zeros(0)

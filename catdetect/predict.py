@@ -15,7 +15,7 @@ from .core import *
 from fastcore.basics import patch
 from .images import load_rgb
 from .data import norm_stats
-from .models import pooled_features_and_logits
+from .models import pooled_features_and_logits, pick_engine, feature_net, export_onnx, compile_engine
 from .calibrate import fit_calibration, calibrated_scores
 from .export import read_spec, load_weights, load_pickled_learner, model_paths
 
@@ -51,7 +51,7 @@ def _item_tfm(d):
 
 # %% ../nbs/14_predict.ipynb #c6d821e3
 class Predictor:
-    "Fast inference for a trained classifier: no DataLoader per call; PyTorch or ONNX Runtime; calibrated 'not sure'."
+    "Fast inference for a trained classifier: no DataLoader per call; OpenVINO, ONNX Runtime or PyTorch; calibrated 'not sure'."
     def __init__(self,
                  model:nn.Module, # body then head, as fastai builds it
                  classes:list, # class names, in output order
@@ -63,9 +63,15 @@ class Predictor:
         self.model,self.classes,self.item_tfms,self.cal,self.centroids,self.bs = model.eval(),list(map(str, classes)),item_tfms,calibration,centroids,bs
         self.mean = None if mean is None else np.asarray(mean, np.float32).reshape(-1, 1, 1)
         self.std = None if std is None else np.asarray(std, np.float32).reshape(-1, 1, 1)
-        self.onnx,self.spec = None,{}
+        self.runner,self.spec = None,{}   # runner: a `compile_engine` function, or None for PyTorch
         self.model.to(memory_format=torch.channels_last)   # faster on CPUs (measured: 11.3 -> 9.8 ms per 256 px photo)
-    def __repr__(self): return f"Predictor({', '.join(self.classes)}; {'ONNX Runtime' if self.onnx else 'PyTorch'})"
+    def __repr__(self): return f"Predictor({', '.join(self.classes)}; {self.engine})"
+
+# %% ../nbs/14_predict.ipynb #pd000038
+@patch(as_prop=True)
+def engine(self:Predictor) -> str:
+    "The engine this `Predictor` runs on."
+    return self.runner.engine if self.runner is not None else 'torch'
 
 # %% ../nbs/14_predict.ipynb #pd000002
 @patch(cls_method=True)
@@ -82,17 +88,18 @@ def from_learner(cls:Predictor,
 def load(cls:Predictor,
          path:str|Path, # A model saved by `export_model` (`model`, `model.json`), or a fastai `.pkl`
          allow_pickle:bool=False, # Load a `.pkl` (runs code inside it: only for files you trust)
-         backend:str='torch'): # 'torch' or 'onnx'
-    "Load a model saved by `export_model` (a `.pkl` only with `allow_pickle`), on `backend` 'torch' or 'onnx'."
+         backend:str='auto'): # 'auto' (the fastest engine installed), 'openvino', 'onnxruntime' ('onnx') or 'torch'
+    "Load a model saved by `export_model` (a `.pkl` only with `allow_pickle`), to run on `backend` (see `use_engine`)."
     path = Path(path)
-    if backend not in ('torch', 'onnx'): raise CatdetectError(f"Unknown backend {backend!r}.", "Use 'torch' or 'onnx'.")
+    if backend != 'auto': pick_engine(backend)   # an unknown or missing engine is refused before anything is loaded
     if path.suffix == '.pkl': p = cls.from_learner(load_pickled_learner(path, trusted=allow_pickle))
     else:
         spec = read_spec(path)
         model,cent = load_weights(path, spec)
         p = cls(model, spec['classes'], [_item_tfm(t) for t in spec['item_tfms']], spec.get('mean'), spec.get('std'), spec.get('calibration'), cent)
         p.spec = spec
-    return p.use_onnx() if backend == 'onnx' else p
+    if backend != 'auto' and pick_engine(backend) == 'torch': return p
+    return p.use_engine(None if backend == 'auto' else backend, fall_back=backend == 'auto')
 
 # %% ../nbs/14_predict.ipynb #pd000009
 @patch(as_prop=True)
@@ -117,16 +124,15 @@ def preprocess(self:Predictor,
     from fastai.vision.core import PILImage
     from fasttransform.transform import compose_tfms
     im = compose_tfms(PILImage(load_rgb(image, draft=self.draft_size)), tfms=self.item_tfms, split_idx=1)
-    x = np.asarray(im, dtype=np.float32).transpose(2, 0, 1)/np.float32(255)
-    return x if self.mean is None else (x-self.mean)/self.std
+    a = np.asarray(im, dtype=np.float32)   # H x W x 3; scaled and normalised in one pass, then laid out as the network wants
+    x = a*np.float32(1/255) if self.mean is None else a*(1/(255*self.std.ravel())) - self.mean.ravel()/self.std.ravel()
+    return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 # %% ../nbs/14_predict.ipynb #pd000017
 @patch
 def _run(self:Predictor, xb:np.ndarray):
     "Pooled features and logits for a normalised batch."
-    if self.onnx is not None:
-        f,l = self.onnx.run(None, {'image': np.ascontiguousarray(xb)})
-        return torch.from_numpy(f), torch.from_numpy(l)
+    if self.runner is not None: return tuple(torch.from_numpy(o) for o in self.runner(xb))
     with torch.inference_mode():
         return pooled_features_and_logits(self.model, torch.from_numpy(xb).contiguous(memory_format=torch.channels_last))
 
@@ -167,17 +173,9 @@ def predict_batch(self:Predictor,
 # %% ../nbs/14_predict.ipynb #pd000031
 @patch
 def to_onnx(self:Predictor,
-            fname) -> Path: # Where to write the .onnx file (a path, or a binary file object)
+            fname=None): # Where to write the .onnx file (a path, or a binary file object; None: return the bytes)
     "Export the network (features and logits outputs) to ONNX."
-    class _Both(nn.Module):
-        def __init__(s, m): super().__init__(); s.m = m
-        def forward(s, x): return pooled_features_and_logits(s.m, x)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        torch.onnx.export(_Both(self.model), torch.zeros(1, 3, *self.input_size[::-1]), fname if hasattr(fname, 'write') else str(fname),
-                          input_names=['image'], output_names=['features', 'logits'], opset_version=17, dynamo=False,
-                          dynamic_axes={'image': {0: 'batch'}, 'features': {0: 'batch'}, 'logits': {0: 'batch'}})
-    return fname
+    return export_onnx(feature_net(self.model, logits=True), self.input_size[::-1], fname)
 
 # %% ../nbs/14_predict.ipynb #pd000032
 @patch
@@ -201,44 +199,57 @@ def _onnx_ok(self:Predictor, fname, key):
 @patch
 def _export_onnx(self:Predictor, fname, key):
     "Export to `fname` atomically and record its sha256 beside it."
-    buf = io.BytesIO(); self.to_onnx(buf)
-    atomic_write(fname, buf.getvalue())
-    atomic_write(fname.with_name(fname.name + '.json'), json.dumps(dict(weights=key, onnx_sha256=hashlib.sha256(buf.getvalue()).hexdigest(), opset=17)))
+    data = self.to_onnx()
+    atomic_write(fname, data)
+    atomic_write(fname.with_name(fname.name + '.json'), json.dumps(dict(weights=key, onnx_sha256=hashlib.sha256(data).hexdigest(), opset=17)))
 
 # %% ../nbs/14_predict.ipynb #pd000037
 @patch
-def use_onnx(self:Predictor,
-             fname:str|Path|None=None, # The .onnx file (default: in catdetect's cache, named by the weights' sha256)
-             threads:int|None=None): # Threads for ONNX Runtime (default: PyTorch's)
-    "Run on ONNX Runtime from then on; the .onnx file is used only if its sha256 is the one recorded at its export, else exported again."
-    try: import onnxruntime as ort
-    except ImportError: raise CatdetectError("The ONNX backend needs onnxruntime, which is not installed.",
-                                             "pip install onnxruntime onnx   (or `pip install 'catdetect[onnx]'`)") from None
+def use_engine(self:Predictor,
+               engine:str|None=None, # 'openvino', 'onnxruntime' ('onnx'), 'torch', or None: the fastest installed (`pick_engine`)
+               fname:str|Path|None=None, # The .onnx file (default: in catdetect's cache, named by the weights' sha256)
+               threads:int|None=None, # Threads (default: PyTorch's)
+               fall_back:bool=False): # If the engine fails on this network, warn and stay on PyTorch instead of raising
+    "Run on `engine` from then on, in float32; the .onnx file is used only if its sha256 is the one recorded at its export, else exported again."
+    e = pick_engine(engine)
+    self.runner = None
+    if e == 'torch': return self
     key = self.onnx_key()
     fname = Path(fname) if fname else cache_dir('onnx')/f'{key[:32]}.onnx'
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads or torch.get_num_threads()
-    so.add_session_config_entry('session.intra_op.allow_spinning', '0')   # don't busy-wait between calls
     for attempt in range(2):
-        if attempt or not self._onnx_ok(fname, key): self._export_onnx(fname, key)
-        try: self.onnx = ort.InferenceSession(str(fname), so, providers=['CPUExecutionProvider']); return self
-        except Exception as e:   # an export this onnxruntime can't read: once more, then say so
-            if attempt: raise ModelFileError(f"ONNX Runtime can't load the exported {fname} ({str(e)[:160]}).", "Use backend='torch'.") from None
+        try:
+            if attempt or not self._onnx_ok(fname, key): self._export_onnx(fname, key)
+            self.runner = compile_engine(feature_net(self.model, logits=True), self.input_size[::-1], e, threads=threads, onnx=fname)
+            return self
+        except Exception as ex:   # an export this engine can't read: once more, then say so
+            if not attempt: continue
+            err = ModelFileError(f"{e} can't run the exported {fname} ({type(ex).__name__}: {str(ex)[:160]}).", "Use backend='torch'.")
+            if not fall_back: raise err from None
+            warnings.warn(f"{err} Running on PyTorch instead."); return self
+
+# %% ../nbs/14_predict.ipynb #pd000039
+@patch
+def use_onnx(self:Predictor,
+             fname:str|Path|None=None, # The .onnx file (default: in catdetect's cache, named by the weights' sha256)
+             threads:int|None=None): # Threads (default: PyTorch's)
+    "`use_engine('onnxruntime', fname, threads)`."
+    return self.use_engine('onnxruntime', fname, threads)
 
 # %% ../nbs/14_predict.ipynb #c31bc808
 @functools.lru_cache(maxsize=8)
-def _load_cached(path, mtime, allow_pickle, backend): return Predictor.load(path, allow_pickle=allow_pickle, backend=backend)
+def _load_cached(path, mtime, allow_pickle, backend, engine_now): return Predictor.load(path, allow_pickle=allow_pickle, backend=backend)
 
 # %% ../nbs/14_predict.ipynb #120bfa8f
 def load_predictor(path:str|Path, # A model saved by `export_model` (`model`, `model.json`) or a fastai `.pkl`
                allow_pickle:bool=False, # Load a `.pkl` (runs code inside it: only for files you trust)
-               backend:str='torch'): # 'torch' or 'onnx'
+               backend:str='auto'): # 'auto' (the fastest engine installed), 'openvino', 'onnxruntime' ('onnx') or 'torch'
     "The `Predictor` for a saved model (cached while the file is unchanged)."
     p = Path(path).absolute()
     f = p if p.suffix == '.pkl' else model_paths(p)[0]   # the file whose change means a new model
-    return _load_cached(str(p), f.stat().st_mtime if f.exists() else 0, allow_pickle, backend)
+    now = pick_engine(None if backend == 'auto' else backend)   # part of the key: `CATDETECT_ENGINE` may have changed
+    return _load_cached(str(p), f.stat().st_mtime if f.exists() else 0, allow_pickle, backend, now)
 
-# %% ../nbs/14_predict.ipynb #pd000041
+# %% ../nbs/14_predict.ipynb #5e1de3fe
 def load_model(*args, **kwargs):
     "Deprecated: `load_predictor`."
     warnings.warn("catdetect.predict.load_model is now load_predictor.", DeprecationWarning, stacklevel=2)

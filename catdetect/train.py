@@ -155,10 +155,10 @@ def _train_rows(y, issues, items, vocab, mode, views):
 def _features(learn, views, progress):
     "Training features of each view, stacked, and validation features (None without a validation set)."
     dls = learn.dls
-    # validation features in bfloat16 too (a quarter of the float32 time): the table's error is that of the model in
-    # bfloat16, which can differ from `learn.validate()` (float32) on a photo the model is unsure of
+    # validation features in bfloat16 too where the CPU has it: the table's error is that of the model in bfloat16,
+    # which can differ from `learn.validate()` (float32) on a photo the model is unsure of
     Xv = body_features(learn, dls.valid_ds.items, progress=progress) if len(dls.valid_ds) else None
-    return torch.cat([body_features(learn, dls.train_ds.items, flip=v == 1, progress=progress) for v in range(views)]), Xv
+    return body_features(learn, dls.train_ds.items, views=views, progress=progress), Xv
 
 # %% ../nbs/10_train.ipynb #tr200002
 def _validate_head(learn, Xv, yv) -> tuple:
@@ -190,7 +190,7 @@ def _cross_validate(X, yt, views, n_classes, wd, seed):
 
 # %% ../nbs/10_train.ipynb #f27817d2
 def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
-                  views:int=2, # 1: the images; 2: also their mirror images (more data, one more pass)
+                  views:int=1, # 1: the images; 2: also their mirror images (one more forward pass; measured to buy nothing, see `bench/train.py --grid`)
                   wd:float|None=None, # L2 penalty of the logistic regression (None: chosen by `cv_penalty`)
                   label_issues:str='report', # Photos that look mislabelled: 'report', 'drop', 'relabel' or 'ignore'
                   seed:int=0, # Seed of the cross-validation folds
@@ -219,7 +219,7 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
                      arch=default_arch, # Backbone (see `create_learner`)
                      epochs:int=0, # Epochs of whole-network fine-tuning after the head (`fast=False`: fastai's `fine_tune(epochs)`, at least 1)
                      fast:bool=True, # Frozen phase on features computed once (see above); False: fastbook's `fine_tune` as is
-                     views:int=2, # Fast path: passes over the training images (1: as they are, 2: also mirrored)
+                     views:int=1, # Fast path: passes over the training images (1: as they are, 2: also mirrored)
                      wd:float|None=None, # Fast path: L2 penalty of the head (None: chosen by cross-validation)
                      label_issues:str='report', # Fast path: photos that look mislabelled: 'report', 'drop', 'relabel' or 'ignore'
                      lr:float|None=None, # Learning rate of the fine-tuning epochs (default 1e-4 fast, fastai's 2e-3 otherwise)

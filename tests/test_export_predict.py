@@ -141,12 +141,22 @@ def test_batch_equals_one_by_one(saved):
     for f, b in zip(photos, batch): assert b.guess == p.predict(f).guess and abs(b.prob - p.predict(f).prob) < 1e-5
 
 
-def test_onnx_backend_agrees(saved):
-    pytest.importorskip('onnxruntime')
-    t, o = load_predictor(saved), load_predictor(saved, backend='onnx')
-    for f in sorted(sample_path().glob('*.jpg'))[::30]:
-        a, b = t.predict(f), o.predict(f)
-        assert a.guess == b.guess and abs(a.prob - b.prob) < 1e-4
+@pytest.mark.parametrize('engine', ['onnxruntime', 'openvino'])
+def test_engines_agree_with_pytorch(saved, engine):
+    pytest.importorskip(engine)
+    t, o = load_predictor(saved, backend='torch'), load_predictor(saved, backend=engine)
+    assert (t.engine, o.engine) == ('torch', engine)   # float32: never 'openvino bfloat16' for predictions
+    photos = sorted(sample_path().glob('*.jpg'))[::30]
+    for f, b in zip(photos, o.predict_batch(photos, bs=3)):
+        a, c = t.predict(f), o.predict(f)
+        assert a.guess == b.guess == c.guess and abs(a.prob - c.prob) < 1e-4 and abs(a.prob - b.prob) < 1e-4
+
+
+def test_default_engine_is_the_fastest_installed(saved, monkeypatch):
+    from catdetect.models import pick_engine
+    assert load_predictor(saved).engine == pick_engine()
+    monkeypatch.setenv('CATDETECT_ENGINE', 'torch')   # a new choice is a new Predictor, not the one loaded before
+    assert load_predictor(saved).engine == 'torch'
 
 
 def test_learner_from_safe_format(trained, saved):

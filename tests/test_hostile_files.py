@@ -190,20 +190,21 @@ def test_saved_model_files_follow_the_umask(saved):
 
 
 @pytest.mark.slow
-def test_onnx_cache_is_checked_by_its_own_hash(saved, trained, tmp_path):
-    pytest.importorskip('onnxruntime')
+@pytest.mark.parametrize('engine', ['onnxruntime', 'openvino'])
+def test_onnx_cache_is_checked_by_its_own_hash(saved, trained, tmp_path, engine):
+    pytest.importorskip(engine)
     from catdetect.core import cache_dir
     from catdetect.predict import Predictor
     photo = sorted(sample_path().glob('*.jpg'))[0]
-    ref = Predictor.load(saved).predict(photo)
-    onx = Predictor.load(saved, backend='onnx')
+    ref = Predictor.load(saved, backend='torch').predict(photo)
+    onx = Predictor.load(saved, backend=engine)
     cached = cache_dir('onnx')/f'{onx.onnx_key()[:32]}.onnx'
     assert cached.exists() and abs(onx.predict(photo).prob - ref.prob) < 1e-4
     other = Predictor.load(copy_model(saved, tmp_path/'other', tensors=lambda t: [v.mul_(0.5) for k,v in t.items() if v.is_floating_point() and 'head' not in k]))
     other.to_onnx(cached)   # another network put in its place
-    assert abs(Predictor.load(saved, backend='onnx').predict(photo).prob - ref.prob) < 1e-4   # noticed, re-exported
+    assert abs(Predictor.load(saved, backend=engine).predict(photo).prob - ref.prob) < 1e-4   # noticed, re-exported
     cached.write_bytes(b'\x08\x01garbage')                                                     # garbage: re-exported too
-    assert abs(Predictor.load(saved, backend='onnx').predict(photo).prob - ref.prob) < 1e-4
+    assert abs(Predictor.load(saved, backend=engine).predict(photo).prob - ref.prob) < 1e-4
     a, b = Predictor.from_learner(trained), Predictor.from_learner(trained)
     assert a.onnx_key() == b.onnx_key() != other.onnx_key()   # named by content, never by id()
     assert not [f for f in cache_dir('onnx').iterdir() if f.name.startswith('.')]   # no temporary files left
