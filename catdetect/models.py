@@ -244,7 +244,7 @@ def _ort_runner(onnx, threads):
     return lambda xb: tuple(sess.run(None, {'image': np.ascontiguousarray(xb)}))
 
 # %% ../nbs/08_models.ipynb #mo300015
-def _openvino_runner(onnx, threads, bf16):
+def _openvino_runner(onnx, size, threads, bf16):
     import openvino as ov
     core,compiled = ov.Core(),{}
     onnx = onnx if isinstance(onnx, bytes) else Path(onnx).read_bytes()   # read once: later shapes compile from what was checked
@@ -261,6 +261,7 @@ def _openvino_runner(onnx, threads, bf16):
         req,outs = _request(xb.shape)
         res = req.infer({0: np.ascontiguousarray(xb)})
         return tuple(np.array(res[o]) for o in outs)
+    _request((1, 3, *size))   # compiled now, so that a network this engine can't run fails here, not at the first photo
     return run
 
 # %% ../nbs/08_models.ipynb #mo300016
@@ -275,9 +276,19 @@ def compile_engine(net:nn.Module, # e.g. from `feature_net`
     if e == 'torch': run = _torch_runner(net, bf16)
     else:
         onnx = onnx if onnx is not None else export_onnx(net, size)
-        run = _ort_runner(onnx, threads) if e == 'onnxruntime' else _openvino_runner(onnx, threads, bf16)
+        run = _ort_runner(onnx, threads) if e == 'onnxruntime' else _openvino_runner(onnx, tuple(size), threads, bf16)
     run.engine = e + (' bfloat16' if bf16 and e != 'onnxruntime' else '')
     return run
+
+# %% ../nbs/08_models.ipynb #mo300020
+def _engine_or_torch(net, size, engine, bf16):
+    "`compile_engine`; if the engine was not asked for by name and can't run `net`, PyTorch, with a warning."
+    try: return compile_engine(net, size, engine, bf16)
+    except Exception as e:
+        if engine is not None or os.environ.get('CATDETECT_ENGINE'): raise
+        import warnings
+        warnings.warn(f"{pick_engine()} can't run this network ({type(e).__name__}: {str(e)[:160]}); using PyTorch instead.")
+        return compile_engine(net, size, 'torch', bf16)
 
 # %% ../nbs/08_models.ipynb #d0631b30
 def body_features(learn, # A learner from `create_learner` (body, then head)
@@ -295,7 +306,7 @@ def body_features(learn, # A learner from `create_learner` (body, then head)
     try:
         for xb in dls_images(learn.dls, items, bs=bs, n_workers=n_workers, ahead=False, progress=progress):
             x = xb.numpy()
-            run = run or compile_engine(net, x.shape[-2:], engine, bf16_ok() if bf16 is None else bf16)
+            run = run or _engine_or_torch(net, x.shape[-2:], engine, bf16_ok() if bf16 is None else bf16)
             for v in range(views): out[v].append(torch.from_numpy(run(np.ascontiguousarray(x[..., ::-1]) if v else x)[0]))
     finally: learn.model.train(was_training)
     return torch.cat([torch.cat(o) for o in out]) if out[0] else torch.zeros(0)

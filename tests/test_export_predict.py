@@ -159,6 +159,21 @@ def test_default_engine_is_the_fastest_installed(saved, monkeypatch):
     assert load_predictor(saved).engine == 'torch'
 
 
+@pytest.mark.parametrize('engine', ['openvino', 'onnxruntime'])
+def test_an_engine_that_cannot_compile_the_network(saved, engine, monkeypatch):
+    pytest.importorskip(engine)
+    import catdetect.models as models
+    from catdetect.core import ModelFileError
+    from catdetect.predict import Predictor
+    def broken(*a, **k): raise RuntimeError('unsupported layer')
+    monkeypatch.setattr(models, '_openvino_runner' if engine == 'openvino' else '_ort_runner', broken)
+    monkeypatch.setenv('CATDETECT_ENGINE', engine)
+    with pytest.warns(UserWarning, match='Running on PyTorch instead'):
+        assert Predictor.load(saved).engine == 'torch'   # 'auto': it still predicts
+    with pytest.raises(ModelFileError, match="can't run the exported"):
+        Predictor.load(saved, backend=engine)           # asked for by name: a clear error
+
+
 def test_learner_from_safe_format(trained, saved):
     learn = load_learner_safe(saved, trained.dls)
     assert torch.allclose(learn.model[1][-1].weight, trained.model[1][-1].weight)

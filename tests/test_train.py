@@ -74,3 +74,33 @@ def test_cpu_mixed_precision_callback(pets_dir):
     learn = create_learner(pets_dls(pets_dir, size=32, bs=8), cbs=CPUMixedPrecision())
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
     assert learn.recorder.values and all(p.dtype == torch.float32 for p in learn.model.parameters())
+
+
+def test_features_fall_back_to_pytorch_when_the_engine_cannot_run_the_network(pets_dir, monkeypatch):
+    import catdetect.models as models
+    dls = pets_dls(pets_dir, size=64)
+    learn = create_learner(dls, lin_ftrs=[], ps=0.)
+    ref = body_features(learn, dls.train_ds.items[:4], bf16=False, engine='torch', progress=False)
+    def unexportable(*a, **k): raise RuntimeError('unsupported operator')
+    monkeypatch.setattr(models, 'export_onnx', unexportable)
+    monkeypatch.delenv('CATDETECT_ENGINE', raising=False)
+    if models.pick_engine() != 'torch':
+        with pytest.warns(UserWarning, match='using PyTorch instead'):
+            f = body_features(learn, dls.train_ds.items[:4], bf16=False, progress=False)
+        assert torch.allclose(f, ref, atol=1e-4)
+    with pytest.raises(RuntimeError, match='unsupported operator'):   # an engine asked for by name: its error, not a fallback
+        body_features(learn, dls.train_ds.items[:4], engine='onnxruntime', progress=False)
+
+
+@pytest.mark.parametrize('engine', ['openvino', 'onnxruntime', 'torch'])
+def test_every_engine_gives_pytorchs_features(pets_dir, engine):
+    pytest.importorskip(engine)
+    dls = pets_dls(pets_dir, size=64)
+    learn = create_learner(dls, lin_ftrs=[], ps=0.)
+    xb = next(dls_images(learn.dls, dls.train_ds.items[:5], progress=False))
+    from catdetect.models import head_split
+    pool = head_split(learn.model.eval())[0]
+    with torch.no_grad(): ref = pool(learn.model[0](xb))
+    f = body_features(learn, dls.train_ds.items[:5], views=2, bf16=False, engine=engine, progress=False)
+    assert f.shape == (10, 2560) and torch.allclose(f[:5], ref, atol=1e-4)
+    with torch.no_grad(): assert torch.allclose(f[5:], pool(learn.model[0](xb.flip(3))), atol=1e-4)   # the mirrored view
