@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/models.html.md"""
 
 # %% ../nbs/08_models.ipynb #a8301a43
 from __future__ import annotations
-import importlib, importlib.util, urllib.error
+import functools, importlib, importlib.util, urllib.error
 from pathlib import Path
 import os
 import numpy as np
@@ -244,9 +244,14 @@ def _ort_runner(onnx, threads):
     return lambda xb: tuple(sess.run(None, {'image': np.ascontiguousarray(xb)}))
 
 # %% ../nbs/08_models.ipynb #mo300015
-def _openvino_runner(onnx, size, threads, bf16):
+@functools.cache
+def _openvino_core():
+    "One OpenVINO `Core` for the process, never freed: with a `Core` per network, a process whose Predictors had come and gone crashed (SIGSEGV) at its next `fork`, e.g. any `subprocess.run` (found by the test suite; one shared `Core` does not)."
     import openvino as ov
-    core,compiled = ov.Core(),{}
+    return ov.Core()
+
+def _openvino_runner(onnx, size, threads, bf16):
+    core,compiled = _openvino_core(),{}
     onnx = onnx if isinstance(onnx, bytes) else Path(onnx).read_bytes()   # read once: later shapes compile from what was checked
     cfg = {'INFERENCE_PRECISION_HINT': 'bf16' if bf16 else 'f32', 'INFERENCE_NUM_THREADS': threads, 'PERFORMANCE_HINT': 'LATENCY'}
     def _request(shape):   # one compiled network per batch shape: static shapes run faster (measured: 5.6 -> 4.9 ms per 256 px image)
@@ -255,12 +260,12 @@ def _openvino_runner(onnx, size, threads, bf16):
             m.reshape(list(shape))
             if len(compiled) >= 8: compiled.clear()
             cm = core.compile_model(m, 'CPU', cfg)
-            compiled[shape] = cm.create_infer_request(),cm.outputs
+            compiled[shape] = cm,cm.create_infer_request()   # the compiled model is kept: its outputs point into it
         return compiled[shape]
     def run(xb):
-        req,outs = _request(xb.shape)
+        cm,req = _request(xb.shape)
         res = req.infer({0: np.ascontiguousarray(xb)})
-        return tuple(np.array(res[o]) for o in outs)
+        return tuple(np.array(res[o]) for o in cm.outputs)
     _request((1, 3, *size))   # compiled now, so that a network this engine can't run fails here, not at the first photo
     return run
 

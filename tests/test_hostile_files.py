@@ -210,6 +210,13 @@ def test_onnx_cache_is_checked_by_its_own_hash(saved, trained, tmp_path, engine)
     assert not [f for f in cache_dir('onnx').iterdir() if f.name.startswith('.')]   # no temporary files left
 
 
+def test_a_subprocess_after_the_engines_are_gone():
+    # runs right after the test above: with an OpenVINO Core per network, this fork crashed the whole test process
+    import gc
+    gc.collect()
+    assert subprocess.run([sys.executable, '-c', 'print(42)'], capture_output=True, text=True, timeout=60).stdout.strip() == '42'
+
+
 # -- training and the command line ------------------------------------------------------------------------------------
 
 def run_cli(*args, cwd=None):
