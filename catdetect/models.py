@@ -210,8 +210,8 @@ def feature_net(model:nn.Module, # body then head, as fastai builds it
 
 # %% ../nbs/08_models.ipynb #mo300009
 def export_onnx(net:nn.Module, # e.g. from `feature_net`
-            size:tuple, # Input (height, width)
-            fname=None): # A path or binary file object to write to (None: return the bytes)
+                size:tuple, # Input (height, width)
+                fname=None): # A path or binary file object to write to (None: return the bytes)
     "`net` exported to ONNX (opset 17) for any batch size: its input 'image', its outputs 'features' (and 'logits')."
     import io, warnings
     buf = io.BytesIO()

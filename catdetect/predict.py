@@ -98,15 +98,14 @@ def load(cls:Predictor,
          backend:str='auto'): # 'auto' (the fastest engine installed), 'openvino', 'onnxruntime' ('onnx') or 'torch'
     "Load a model saved by `export_model` (a `.pkl` only with `allow_pickle`), to run on `backend` (see `use_engine`)."
     path = Path(path)
-    if backend != 'auto': pick_engine(backend)   # an unknown or missing engine is refused before anything is loaded
+    e = None if backend == 'auto' else pick_engine(backend)   # an unknown or missing engine is refused before anything is loaded
     if path.suffix == '.pkl': p = cls.from_learner(load_pickled_learner(path, trusted=allow_pickle))
     else:
         spec = read_spec(path)
         model,cent = load_weights(path, spec)
         p = cls(model, spec['classes'], [_item_tfm(t) for t in spec['item_tfms']], spec.get('mean'), spec.get('std'), spec.get('calibration'), cent)
         p.spec = spec
-    if backend != 'auto' and pick_engine(backend) == 'torch': return p
-    return p.use_engine(None if backend == 'auto' else backend, fall_back=backend == 'auto')
+    return p if e == 'torch' else p.use_engine(e, fall_back=e is None)
 
 # %% ../nbs/14_predict.ipynb #pd000009
 @patch(as_prop=True)
@@ -258,7 +257,7 @@ def load_predictor(path:str|Path, # A model saved by `export_model` (`model`, `m
     now = pick_engine(None if backend == 'auto' else backend)   # part of the key: `CATDETECT_ENGINE` may have changed
     return _load_cached(str(p), f.stat().st_mtime if f.exists() else 0, allow_pickle, backend, now)
 
-# %% ../nbs/14_predict.ipynb #13c71361
+# %% ../nbs/14_predict.ipynb #6edeee43
 def load_model(*args, **kwargs):
     "Deprecated: `load_predictor`."
     warnings.warn("catdetect.predict.load_model is now load_predictor.", DeprecationWarning, stacklevel=2)
