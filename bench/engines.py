@@ -13,6 +13,7 @@ warnings.filterwarnings('ignore')
 import numpy as np, torch
 from catdetect.models import create_model, feature_net, compile_engine, export_onnx, bf16_ok, engines
 from catdetect.models import _installed
+from machine import cores, machine
 
 
 def ms_per_image(run, x, seconds=1.5):
@@ -22,19 +23,14 @@ def ms_per_image(run, x, seconds=1.5):
     return (time.perf_counter() - t0)/n/len(x)*1000
 
 
-def cpu_name():
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): return 'unknown CPU'
-
-
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--sizes', nargs='+', type=int, default=[192, 224, 256])
     p.add_argument('--batches', nargs='+', type=int, default=[1, 16])
     a = p.parse_args()
-    torch.set_num_threads(min(2, os.cpu_count()))
+    torch.set_num_threads(min(2, cores()))
     bf = bf16_ok()
-    print(f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads, bfloat16 {'native' if bf else 'not native (or CATDETECT_BF16=0)'}")
+    print(f"{machine()}, {torch.get_num_threads()} threads, bfloat16 {'native' if bf else 'not native (or CATDETECT_BF16=0)'}")
     net = feature_net(create_model('efficientnet_lite0', 2, pretrained=True, lin_ftrs=[], ps=0.).eval())
     kinds = [(e, False) for e in engines if _installed(e)] + [(e, True) for e in ('torch', 'openvino') if bf and _installed(e)]
     print(f"\n| input | batch | " + " | ".join(f"{e} {'bfloat16' if b else 'float32'}" for e, b in kinds) + " |")

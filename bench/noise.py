@@ -11,7 +11,7 @@ the label-issue finder's precision and recall are measured against them. `--few 
 (clean labels). Plain fastai is fastbook chapter 2's recipe (`RandomResizedCrop(192, min_scale=0.5)`,
 `aug_transforms()`, `fine_tune(2)`) on the same offline EfficientNet-Lite0 weights.
 """
-import argparse, os, platform, random, time, warnings
+import argparse, os, random, time, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore')
 import torch
@@ -21,11 +21,7 @@ from catdetect.data import GuardedImageBlock, image_files
 from catdetect.models import lite_weights
 from catdetect.models import bf16_ok
 from catdetect.train import train_classifier
-
-
-def cpu_name():
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): return platform.processor() or 'unknown CPU'
+from machine import cores, machine
 
 
 def condition(path, noise=0.0, few=None, seed=0, split_seed=42):
@@ -80,8 +76,8 @@ if __name__ == '__main__':
     p.add_argument('--few', nargs='+', type=int, default=[10, 30])
     p.add_argument('--no-plain', action='store_true', help='leave out plain fastai (the slow runs)')
     a = p.parse_args()
-    torch.set_num_threads(min(2, os.cpu_count()))
-    print(f"{cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, bfloat16 path: {'yes' if bf16_ok() else 'no (float32)'}")
+    torch.set_num_threads(min(2, cores()))
+    print(f"{machine()}, torch {torch.__version__}, bfloat16 path: {'yes' if bf16_ok() else 'no (float32)'}")
     conds = [(f'{n:.0%} flipped', dict(noise=n)) for n in a.noise] + [(f'{k} per class', dict(few=k)) for k in a.few]
     hows = (['plain'] if not a.no_plain else []) + ['before', 'after']
     rows = []

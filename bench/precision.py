@@ -13,7 +13,8 @@ import numpy as np, torch
 from catdetect.data import folder_dls
 from catdetect.train import train_classifier
 from catdetect.predict import Predictor
-from catdetect.models import compile_engine, feature_net, bf16_ok
+from catdetect.models import compile_engine, bf16_ok
+from machine import cores, machine
 
 
 def ms_per_image(run, x, seconds=1.5):
@@ -40,11 +41,11 @@ if __name__ == '__main__':
     p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'/'dev'/'bears'))
     p.add_argument('--calibration', type=int, default=128, help='training photos to calibrate int8 on')
     a = p.parse_args()
-    torch.set_num_threads(min(2, os.cpu_count()))
+    torch.set_num_threads(min(2, cores()))
     dls = folder_dls(a.data)
     pred = Predictor.from_learner(train_classifier(dls, progress=False))
     d = Path(tempfile.mkdtemp()); f32 = d/'f32.onnx'; f32.write_bytes(pred.to_onnx())
-    net, size = feature_net(pred.model, logits=True), pred.input_size[::-1]
+    net, size = pred.net, pred.input_size[::-1]   # photos in as bytes, as `Predictor` runs it
     q8 = int8_onnx(f32, np.stack([pred.preprocess(f) for f in dls.train_ds.items[:a.calibration]]), d/'int8.onnx')
     runs = {'OpenVINO float32': compile_engine(net, size, 'openvino', onnx=f32)}
     if bf16_ok(): runs['OpenVINO bfloat16'] = compile_engine(net, size, 'openvino', bf16=True, onnx=f32)
@@ -52,6 +53,7 @@ if __name__ == '__main__':
     runs['ONNX Runtime int8'] = compile_engine(net, size, 'onnxruntime', onnx=q8)
     xs = np.stack([pred.preprocess(f) for f in dls.valid_ds.items])
     ref = torch.from_numpy(runs['OpenVINO float32'](xs)[1]).softmax(1)
+    print(machine())
     print(f"{len(xs)} validation photos of {a.data}; bfloat16 {'native' if bf16_ok() else 'not native: not measured'}\n")
     print("| run | ms/photo (batch 1) | labels changed | max. probability difference | photos beyond 1e-3 |\n|---|---|---|---|---|")
     for k, r in runs.items():

@@ -21,15 +21,11 @@ from catdetect.train import train_classifier
 from catdetect.export import export_model
 from catdetect.models import bf16_ok, engines
 from catdetect.predict import Predictor, predict_rows
+from machine import cores, machine
 
 
 def timed(f, n):
     t = time.perf_counter(); out = f(); return out, n/(time.perf_counter() - t)
-
-
-def cpu_name():
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): return 'unknown CPU'
 
 
 if __name__ == '__main__':
@@ -37,8 +33,8 @@ if __name__ == '__main__':
     p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'/'dev'/'bears'))
     p.add_argument('--n', type=int, default=200)
     a = p.parse_args()
-    torch.set_num_threads(min(2, os.cpu_count()))
-    print(f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads, bfloat16 {'native' if bf16_ok() else 'not native'}"
+    torch.set_num_threads(min(2, cores()))
+    print(f"{machine()}, {torch.get_num_threads()} threads, bfloat16 {'native' if bf16_ok() else 'not native'}"
           " (predictions run in float32 on every engine)")
     dls = folder_dls(a.data)
     learn = train_classifier(dls, progress=False)

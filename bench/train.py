@@ -28,6 +28,7 @@ from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, get_image_f
 from catdetect.data import folder_dls
 from catdetect.models import lite_weights
 from catdetect.train import train_classifier
+from machine import cores, machine
 
 
 class EpochClock(Callback):
@@ -72,7 +73,7 @@ def imports_only():
 
 
 def _with_peak(fn, args, kwargs):
-    torch.set_num_threads(min(2, os.cpu_count()))
+    torch.set_num_threads(min(2, cores()))
     r = fn(*args, **kwargs)
     r['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024   # Linux: kB
     return r
@@ -104,11 +105,6 @@ def grid(path, sizes, views, noises, splits):
     return out
 
 
-def cpu_name():
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): return 'unknown CPU'
-
-
 def first_reach(steps, target):
     return next((t for t, e in steps if e <= target + 1e-9), float('nan'))
 
@@ -124,10 +120,10 @@ if __name__ == '__main__':
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
     p.add_argument('--splits', type=int, default=3)
     a = p.parse_args()
-    torch.set_num_threads(min(2, os.cpu_count()))
+    torch.set_num_threads(min(2, cores()))
     from catdetect.models import bf16_ok
     native = bf16_ok()
-    print(f"{cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+    print(f"{machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"bfloat16 {'native: catdetect runs on both paths' if native else 'not native: float32 only'}")
     if a.grid:
         print(f"catdetect's own path on this CPU: {'bfloat16' if native else 'float32'} (CATDETECT_BF16=0 forces float32)")

@@ -160,7 +160,7 @@ def dls_images(dls, # DataLoaders (a `Normalize` is in `after_batch` once a lear
                flip:bool=False, # Mirror images left-right (a second view for training)
                ahead:bool=True, # Decode the next batch while this one is used (False: only between batches, when another engine must have the cores)
                progress:bool=True): # Show a progress bar
-    "Batches of `items` decoded once by `dls`' validation transforms, normalised, as float tensors."
+    "Batches of `items` decoded once by `dls`' validation transforms, normalised, as float tensors on the CPU."
     tfm_x,after_batch = dls.valid_ds.tls[0].tfms,valid_batch_tfms(dls)   # file -> PILImage, as the DataBlock's get_x does
     def _one(it): return compose_tfms(tfm_x(it), tfms=dls.valid.after_item.fs, split_idx=1)
     idx = list(range(0, len(items), bs))
@@ -169,7 +169,8 @@ def dls_images(dls, # DataLoaders (a `Normalize` is in `after_batch` once a lear
         nxt = _submit(0)
         for i in (progress_bar(idx, leave=False) if progress else idx):
             cur,nxt = nxt,(_submit(i+bs) if ahead else None)
-            xb = compose_tfms(torch.stack([f.result() for f in cur]), tfms=after_batch, split_idx=1)
+            xb = torch.stack([f.result() for f in cur])   # normalised where `dls` keeps its statistics (a GPU, if it has one):
+            xb = compose_tfms(xb.to(getattr(dls, 'device', None) or 'cpu'), tfms=after_batch, split_idx=1).cpu()   # back to the CPU engines
             yield xb.flip(3) if flip else xb
             if not ahead: nxt = _submit(i+bs)
 
@@ -182,9 +183,10 @@ def cached_dls(dls, # The DataLoaders to mirror
         xs = [compose_tfms(ds.tls[0].tfms(it), tfms=dls.valid.after_item.fs, split_idx=1)
               for it in (progress_bar(ds.items, leave=False) if progress else ds.items)]
         return list(zip(xs, [ds.tls[1][i] for i in range(len(ds))]))
-    train = TfmdDL(_tensors(dls.train_ds), bs=bs, shuffle=True, drop_last=len(dls.train_ds) > bs, after_batch=list(dls.train.after_batch.fs))
-    valid = TfmdDL(_tensors(dls.valid_ds), bs=2*bs, after_batch=valid_batch_tfms(dls))
-    out = DataLoaders(train, valid)
+    dev = getattr(dls, 'device', None)   # where `dls` puts its batches (a GPU, if it has one), as fastai's own loaders do
+    train = TfmdDL(_tensors(dls.train_ds), bs=bs, shuffle=True, drop_last=len(dls.train_ds) > bs, after_batch=list(dls.train.after_batch.fs), device=dev)
+    valid = TfmdDL(_tensors(dls.valid_ds), bs=2*bs, after_batch=valid_batch_tfms(dls), device=dev)
+    out = DataLoaders(train, valid, device=dev)
     out.vocab,out.c = dls.vocab,dls.c
     return out
 

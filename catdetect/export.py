@@ -89,7 +89,7 @@ def export_model(learn, # A trained `Learner`
     jpath,wpath = model_paths(path)
     spec = model_spec(learn)
     cal,cent = fit_calibration(learn) if calibrate else (None, None)
-    tensors = {k: v.detach().contiguous().clone() for k,v in learn.model.state_dict().items()}
+    tensors = {k: v.detach().cpu().contiguous().clone() for k,v in learn.model.state_dict().items()}   # (from a GPU too)
     if cent is not None: tensors['catdetect.centroids'] = cent.contiguous()
     data = save(tensors, metadata={'format': format_name})
     atomic_write(wpath, data)

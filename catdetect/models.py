@@ -18,7 +18,7 @@ from .data import dls_images
 # %% auto #0
 __all__ = ['default_arch', 'lite_archs', 'engines', 'lite_weights', 'resolve_arch', 'arch_name', 'arch_size', 'create_learner',
            'create_model', 'bf16_ok', 'CPUMixedPrecision', 'head_split', 'pooled_features_and_logits', 'pick_engine',
-           'feature_net', 'export_onnx', 'compile_engine', 'body_features']
+           'feature_net', 'from_pixels', 'export_onnx', 'compile_engine', 'body_features']
 
 # %% ../nbs/08_models.ipynb #7c97341c
 default_arch = 'efficientnet_lite0'
@@ -208,17 +208,41 @@ def feature_net(model:nn.Module, # body then head, as fastai builds it
     "The body and the head's pooling of `model` (outputs: features), or with `logits` the whole model (outputs: features, logits)."
     return _FeaturesAndLogits(model) if logits else nn.Sequential(model[0], head_split(model)[0])
 
+# %% ../nbs/08_models.ipynb #mo300031
+class _FromPixels(nn.Module):
+    "`net` taking photos as bytes (N x H x W x 3, uint8), normalised inside as fastai's `IntToFloatTensor` and `Normalize` do."
+    def __init__(self, net, mean, std):
+        super().__init__()
+        self.net,self.normalise = net,mean is not None
+        if self.normalise:
+            self.register_buffer('mean', torch.tensor(np.asarray(mean, np.float32)).view(1, 3, 1, 1))
+            self.register_buffer('std', torch.tensor(np.asarray(std, np.float32)).view(1, 3, 1, 1))
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2).float()/255   # a channels-last view: what CPUs run fastest
+        return self.net((x - self.mean)/self.std if self.normalise else x)
+
+# %% ../nbs/08_models.ipynb #mo300032
+def from_pixels(net:nn.Module, # e.g. from `feature_net`
+                mean=None, std=None) -> nn.Module: # The normalisation statistics (None: bytes to 0..1 only)
+    "`net` taking a batch of photos as bytes (N x H x W x 3, uint8), normalised inside with fastai's arithmetic."
+    return _FromPixels(net, mean, std)
+
 # %% ../nbs/08_models.ipynb #mo300009
+def _example(net, size):
+    "A zero input for `net`: uint8 N x H x W x 3 for a `from_pixels` network, else float32 N x 3 x H x W."
+    return torch.zeros(1, *size, 3, dtype=torch.uint8) if isinstance(net, _FromPixels) else torch.zeros(1, 3, *size)
+
 def export_onnx(net:nn.Module, # e.g. from `feature_net`
                 size:tuple, # Input (height, width)
                 fname=None): # A path or binary file object to write to (None: return the bytes)
     "`net` exported to ONNX (opset 17) for any batch size: its input 'image', its outputs 'features' (and 'logits')."
     import io, warnings
     buf = io.BytesIO()
-    names = ['features', 'logits'][:2 if isinstance(net, _FeaturesAndLogits) else 1]
+    inner = net.net if isinstance(net, _FromPixels) else net
+    names = ['features', 'logits'][:2 if isinstance(inner, _FeaturesAndLogits) else 1]
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter('ignore')
-        torch.onnx.export(net.eval(), torch.zeros(1, 3, *size), buf, input_names=['image'], output_names=names, opset_version=17,
+        torch.onnx.export(net.eval(), _example(net, size), buf, input_names=['image'], output_names=names, opset_version=17,
                           dynamo=False, dynamic_axes={n: {0: 'batch'} for n in ['image', *names]})
     if fname is None: return buf.getvalue()
     if hasattr(fname, 'write'): fname.write(buf.getvalue())
@@ -229,8 +253,9 @@ def export_onnx(net:nn.Module, # e.g. from `feature_net`
 def _torch_runner(net, bf16):
     net.eval().to(memory_format=torch.channels_last)
     def run(xb):
-        with torch.inference_mode(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
-            out = net(torch.from_numpy(xb).contiguous(memory_format=torch.channels_last))
+        x = torch.from_numpy(xb)
+        if x.dtype == torch.float32: x = x.contiguous(memory_format=torch.channels_last)   # (bytes: `from_pixels` does it)
+        with torch.inference_mode(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16): out = net(x)
         return tuple(o.float().numpy() for o in (out if isinstance(out, tuple) else (out,)))
     return run
 
@@ -250,7 +275,7 @@ def _openvino_core():
     import openvino as ov
     return ov.Core()
 
-def _openvino_runner(onnx, size, threads, bf16):
+def _openvino_runner(onnx, shape, threads, bf16):
     core,compiled = _openvino_core(),{}
     onnx = onnx if isinstance(onnx, bytes) else Path(onnx).read_bytes()   # read once: later shapes compile from what was checked
     cfg = {'INFERENCE_PRECISION_HINT': 'bf16' if bf16 else 'f32', 'INFERENCE_NUM_THREADS': threads, 'PERFORMANCE_HINT': 'LATENCY'}
@@ -266,7 +291,7 @@ def _openvino_runner(onnx, size, threads, bf16):
         cm,req = _request(xb.shape)
         res = req.infer({0: np.ascontiguousarray(xb)})
         return tuple(np.array(res[o]) for o in cm.outputs)
-    _request((1, 3, *size))   # compiled now, so that a network this engine can't run fails here, not at the first photo
+    _request(tuple(shape))   # compiled now, so that a network this engine can't run fails here, not at the first photo
     return run
 
 # %% ../nbs/08_models.ipynb #mo300016
@@ -276,12 +301,12 @@ def compile_engine(net:nn.Module, # e.g. from `feature_net`
                    bf16:bool=False, # bfloat16 where the CPU computes it natively (OpenVINO, PyTorch); never for ONNX Runtime
                    threads:int|None=None, # Threads (default: PyTorch's)
                    onnx=None): # The ONNX export of `net`, a path or bytes (default: exported now, in memory)
-    "A function from a float32 batch (numpy, N x 3 x H x W) to `net`'s outputs (numpy), on `engine`; `.engine` names it."
+    "A function from a batch (numpy: float32 N x 3 x H x W, or uint8 N x H x W x 3 for `from_pixels`) to `net`'s outputs (numpy), on `engine`; `.engine` names it."
     e,threads,bf16 = pick_engine(engine),threads or torch.get_num_threads(),bool(bf16) and bf16_ok()
     if e == 'torch': run = _torch_runner(net, bf16)
     else:
         onnx = onnx if onnx is not None else export_onnx(net, size)
-        run = _ort_runner(onnx, threads) if e == 'onnxruntime' else _openvino_runner(onnx, tuple(size), threads, bf16)
+        run = _ort_runner(onnx, threads) if e == 'onnxruntime' else _openvino_runner(onnx, _example(net, size).shape, threads, bf16)
     run.engine = e + (' bfloat16' if bf16 and e != 'onnxruntime' else '')
     return run
 
@@ -305,6 +330,7 @@ def body_features(learn, # A learner from `create_learner` (body, then head)
                   n_workers:int|None=None, # Threads decoding photos between the engine's batches (default: `defaults.cpus`)
                   progress:bool=True): # Show a progress bar
     "Pooled features of the frozen body for `items` (float32, one row per item and view), each photo decoded once."
+    learn.model.cpu()   # the engines run on the CPU; fastai moves the model back to `dls.device` when it fits or validates
     net,run,out = feature_net(learn.model),None,[[] for _ in range(views)]
     was_training = learn.model.training
     learn.model.eval()

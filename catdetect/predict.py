@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/predict.html.md"""
 
 # %% ../nbs/14_predict.ipynb #3e77b045
 from __future__ import annotations
-import functools, hashlib, io, json, os, warnings
+import copy, functools, hashlib, io, json, os, warnings
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
@@ -15,7 +15,7 @@ from .core import *
 from fastcore.basics import patch
 from .images import load_rgb
 from .data import norm_stats
-from .models import pooled_features_and_logits, pick_engine, feature_net, export_onnx, compile_engine
+from .models import pick_engine, feature_net, from_pixels, export_onnx, compile_engine
 from .calibrate import fit_calibration, calibrated_scores
 from .export import read_spec, load_weights, load_pickled_learner, model_paths
 
@@ -49,12 +49,6 @@ def _item_tfm(d):
     if d['type'] == 'RandomResizedCrop': return RandomResizedCrop(tuple(d['size']), val_xtra=d['val_xtra'])
     raise ModelFileError(f"Unknown input transform {d['type']!r} in the model description.", "Save the model again with this catdetect.")
 
-# %% ../nbs/14_predict.ipynb #pd000090
-def _norm_table(mean, std) -> np.ndarray:
-    "For each channel, what each of the 256 byte values becomes: `(v/255 - mean)/std` in float32, the arithmetic of fastai's `IntToFloatTensor` and `Normalize`."
-    v = np.arange(256, dtype=np.float32)/np.float32(255)
-    return np.stack([v]*3) if mean is None else ((v[None] - np.asarray(mean, np.float32).reshape(3, 1))/np.asarray(std, np.float32).reshape(3, 1)).astype(np.float32)
-
 # %% ../nbs/14_predict.ipynb #c6d821e3
 class Predictor:
     "Fast inference for a trained classifier: no DataLoader per call; OpenVINO, ONNX Runtime or PyTorch; calibrated 'not sure'."
@@ -66,12 +60,10 @@ class Predictor:
                  calibration:dict|None=None, # from `fit_calibration`
                  centroids:torch.Tensor|None=None, # class centres of the training features
                  bs:int=4): # default batch size (small batches are fastest on CPUs, measured)
+        if any(p.device.type != 'cpu' for p in model.parameters()): model = copy.deepcopy(model).cpu()   # a learner's, on a GPU: a copy, as fastai may move it again
         self.model,self.classes,self.item_tfms,self.cal,self.centroids,self.bs = model.eval(),list(map(str, classes)),item_tfms,calibration,centroids,bs
-        self.mean = None if mean is None else np.asarray(mean, np.float32).reshape(-1, 1, 1)
-        self.std = None if std is None else np.asarray(std, np.float32).reshape(-1, 1, 1)
-        self._lut = _norm_table(self.mean, self.std)
-        self.runner,self.spec = None,{}   # runner: a `compile_engine` function, or None for PyTorch
-        self.model.to(memory_format=torch.channels_last)   # faster on CPUs (measured: 11.3 -> 9.8 ms per 256 px photo)
+        self.mean,self.std = mean,std
+        self.runner,self.spec = None,{}   # runner: a `compile_engine` function (None: PyTorch, set up at the first photo)
     def __repr__(self): return f"Predictor({', '.join(self.classes)}; {self.engine})"
 
 # %% ../nbs/14_predict.ipynb #pd000038
@@ -79,6 +71,12 @@ class Predictor:
 def engine(self:Predictor) -> str:
     "The engine this `Predictor` runs on."
     return self.runner.engine if self.runner is not None else 'torch'
+
+# %% ../nbs/14_predict.ipynb #pd000042
+@patch(as_prop=True)
+def net(self:Predictor) -> nn.Module:
+    "What the engines run: photos in as bytes (N x H x W x 3, uint8), pooled features and logits out (see `models.from_pixels`)."
+    return from_pixels(feature_net(self.model, logits=True), self.mean, self.std)
 
 # %% ../nbs/14_predict.ipynb #pd000002
 @patch(cls_method=True)
@@ -120,29 +118,37 @@ def draft_size(self:Predictor) -> tuple:
     "Twice the input size: a JPEG at least four times larger decodes at a reduced scale that still leaves twice the resolution the network takes."
     return tuple(2*s for s in self.input_size)
 
+# %% ../nbs/14_predict.ipynb #pd000044
+def _valid_resize(im, # An RGB PIL image
+                  tfms:list): # fastai item transforms of the validation set
+    "`im` through `tfms` as fastai's validation applies them; a lone `Resize` by crop or squish directly through PIL (the same pixels)."
+    from fastai.vision.augment import Resize
+    if len(tfms) == 1 and type(tfms[0]) is Resize and tfms[0].method in ('crop', 'squish'):
+        t,(w,h) = tfms[0],im.size
+        if t.method == 'squish': return im.resize(t.size, t.mode)
+        m = w/t.size[0] if w/t.size[0] < h/t.size[1] else h/t.size[1]   # fastai's arithmetic, so that the same pixels are kept
+        cw,ch = int(m*t.size[0]),int(m*t.size[1])
+        l,top = int(0.5*(w - cw)),int(0.5*(h - ch))
+        return im.crop((l, top, l + cw, top + ch)).resize(t.size, t.mode)
+    from fastai.vision.core import PILImage
+    from fasttransform.transform import compose_tfms
+    return compose_tfms(PILImage(im), tfms=tfms, split_idx=1)
+
 # %% ../nbs/14_predict.ipynb #pd000013
 @patch
 def preprocess(self:Predictor,
                image) -> np.ndarray: # A path, bytes, PIL image or array
-    "`image` as the network's input: resized and cropped as in validation, normalised (3 x H x W float32)."
+    "`image` as the network takes it: decoded, then resized and cropped as in validation (H x W x 3, uint8; `net` normalises it)."
     # numpy, not torch: a torch op between two ONNX Runtime calls wakes torch's spinning thread pool, which then
-    # competes with ONNX Runtime's for the cores (measured: 6 -> 16 ms per photo on 2 cores); and a table lookup rather
-    # than arithmetic: the same float32 values, 0.4 ms instead of 1.1 ms per 256 px photo (measured)
-    from fastai.vision.core import PILImage
-    from fasttransform.transform import compose_tfms
-    im = compose_tfms(PILImage(load_rgb(image, draft=self.draft_size)), tfms=self.item_tfms, split_idx=1)
-    a = np.ascontiguousarray(np.asarray(im).transpose(2, 0, 1))   # 3 x H x W, uint8
-    x = np.empty(a.shape, np.float32)
-    for c in range(3): np.take(self._lut[c], a[c], out=x[c])   # a table of the 256 values per channel (see `_norm_table`)
-    return x
+    # competes with ONNX Runtime's for the cores (measured: 6 -> 16 ms per photo on 2 cores)
+    return np.array(_valid_resize(load_rgb(image, draft=self.draft_size), self.item_tfms))
 
 # %% ../nbs/14_predict.ipynb #pd000017
 @patch
 def _run(self:Predictor, xb:np.ndarray):
-    "Pooled features and logits for a normalised batch."
-    if self.runner is not None: return tuple(torch.from_numpy(o) for o in self.runner(xb))
-    with torch.inference_mode():
-        return pooled_features_and_logits(self.model, torch.from_numpy(xb).contiguous(memory_format=torch.channels_last))
+    "Pooled features and logits for a batch of photos from `preprocess` (N x H x W x 3, uint8), on this `Predictor`'s engine."
+    if self.runner is None: self.runner = compile_engine(self.net, self.input_size[::-1], 'torch')
+    return tuple(torch.from_numpy(o) for o in self.runner(xb))
 
 # %% ../nbs/14_predict.ipynb #pd000018
 @patch
@@ -182,8 +188,8 @@ def predict_batch(self:Predictor,
 @patch
 def to_onnx(self:Predictor,
             fname=None): # Where to write the .onnx file (a path, or a binary file object; None: return the bytes)
-    "Export the network (features and logits outputs) to ONNX."
-    return export_onnx(feature_net(self.model, logits=True), self.input_size[::-1], fname)
+    "Export `net` to ONNX: input 'image' (photos as bytes, N x H x W x 3), outputs 'features' and 'logits'."
+    return export_onnx(self.net, self.input_size[::-1], fname)
 
 # %% ../nbs/14_predict.ipynb #pd000032
 @patch
@@ -195,12 +201,14 @@ def onnx_key(self:Predictor) -> str:
     return h.hexdigest()
 
 # %% ../nbs/14_predict.ipynb #pd000035
+_onnx_input = 'uint8 NHWC'   # what the export takes: recorded beside it, so that an export of another form is never used
+
 @patch
 def _onnx_ok(self:Predictor, fname, key):
     "True if `fname` is the ONNX export of this network: its own sha256 is the one recorded when it was written."
     try:
         rec = json.loads(read_regular(fname.with_name(fname.name + '.json'), 10_000))
-        return rec.get('weights') == key and rec.get('opset') == 17 and sha256_file(fname) == rec.get('onnx_sha256')
+        return rec.get('weights') == key and rec.get('opset') == 17 and rec.get('input') == _onnx_input and sha256_file(fname) == rec.get('onnx_sha256')
     except (CatdetectError, ValueError, OSError, AttributeError): return False
 
 # %% ../nbs/14_predict.ipynb #pd000036
@@ -209,7 +217,7 @@ def _export_onnx(self:Predictor, fname, key):
     "Export to `fname` atomically and record its sha256 beside it."
     data = self.to_onnx()
     atomic_write(fname, data)
-    atomic_write(fname.with_name(fname.name + '.json'), json.dumps(dict(weights=key, onnx_sha256=hashlib.sha256(data).hexdigest(), opset=17)))
+    atomic_write(fname.with_name(fname.name + '.json'), json.dumps(dict(weights=key, onnx_sha256=hashlib.sha256(data).hexdigest(), opset=17, input=_onnx_input)))
 
 # %% ../nbs/14_predict.ipynb #pd000037
 @patch
@@ -220,14 +228,14 @@ def use_engine(self:Predictor,
                fall_back:bool=False): # If the engine fails on this network, warn and stay on PyTorch instead of raising
     "Run on `engine` from then on, in float32; the .onnx file is used only if its sha256 is the one recorded at its export, else exported again."
     e = pick_engine(engine)
-    self.runner = None
+    self.runner = None   # PyTorch: until the engine is ready, and if it fails
     if e == 'torch': return self
     key = self.onnx_key()
     fname = Path(fname) if fname else cache_dir('onnx')/f'{key[:32]}.onnx'
     for attempt in range(2):
         try:
             if attempt or not self._onnx_ok(fname, key): self._export_onnx(fname, key)
-            self.runner = compile_engine(feature_net(self.model, logits=True), self.input_size[::-1], e, threads=threads, onnx=fname)
+            self.runner = compile_engine(self.net, self.input_size[::-1], e, threads=threads, onnx=fname)
             return self
         except Exception as ex:   # an export this engine can't read: once more, then say so
             if not attempt: continue
