@@ -10,6 +10,10 @@ so, and `CATDETECT_BF16` changes only how the model was trained), images/s for e
 model's size and load time. Every path starts from the image file on disk, so decoding and resizing are included.
 Each path runs once untimed first (OpenVINO compiles the network once per batch shape), then is timed: steady state.
 Batch sizes are the functions' defaults (`Predictor.bs` for `predict_batch`, 16 for `predict_folder`).
+
+A CPU without AVX-512 or bfloat16 (most laptops), on one that has them: prefix the command with
+`ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`, which holds OpenVINO and PyTorch to their AVX2 kernels (ONNX
+Runtime has no such switch); the first line printed says so (`machine.py`).
 """
 import argparse, importlib.util, os, tempfile, time, warnings
 from pathlib import Path

@@ -17,6 +17,10 @@ validation set (float32), except the per-step times of catdetect's run, which co
 `--grid` measures what resolution and mirrored views buy: catdetect at each input size and number of views, with
 clean and with partly flipped training labels (as `bench/noise.py` flips them), on several random 80/20 splits; the
 error is on the validation photos (never trained on, labels never flipped), pooled over the splits.
+
+A CPU without AVX-512 or bfloat16 (most laptops), on one that has them: prefix the command with
+`ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`, which holds OpenVINO and PyTorch to their AVX2 kernels (ONNX
+Runtime has no such switch); the first line printed says so (`machine.py`).
 """
 import argparse, multiprocessing, os, resource, sys, time, warnings
 from concurrent.futures import ProcessPoolExecutor
