@@ -12,7 +12,7 @@ A CPU without AVX-512 or bfloat16 (most laptops), on one that has them: prefix t
 `ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`, which holds OpenVINO and PyTorch to their AVX2 kernels (ONNX
 Runtime has no such switch); the first line printed says so (`machine.py`).
 """
-import argparse, os, time, warnings
+import argparse, time, warnings
 warnings.filterwarnings('ignore')
 import numpy as np, torch
 from catdetect.models import create_model, feature_net, compile_engine, export_onnx, bf16_ok, engines

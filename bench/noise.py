@@ -11,7 +11,7 @@ the label-issue finder's precision and recall are measured against them. `--few 
 (clean labels). Plain fastai is fastbook chapter 2's recipe (`RandomResizedCrop(192, min_scale=0.5)`,
 `aug_transforms()`, `fine_tune(2)`) on the same offline EfficientNet-Lite0 weights.
 """
-import argparse, os, random, time, warnings
+import argparse, random, time, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore')
 import torch

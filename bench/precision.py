@@ -6,7 +6,7 @@ on the validation photos of one data set. The bar (issue 12): every label kept, 
 
     python bench/precision.py [--data ../shared/data/dev/bears] [--calibration 128]
 """
-import argparse, os, tempfile, time, warnings
+import argparse, tempfile, time, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore')
 import numpy as np, torch

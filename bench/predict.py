@@ -15,7 +15,7 @@ A CPU without AVX-512 or bfloat16 (most laptops), on one that has them: prefix t
 `ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`, which holds OpenVINO and PyTorch to their AVX2 kernels (ONNX
 Runtime has no such switch); the first line printed says so (`machine.py`).
 """
-import argparse, importlib.util, os, tempfile, time, warnings
+import argparse, importlib.util, tempfile, time, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore')
 import torch
