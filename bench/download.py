@@ -12,7 +12,7 @@ each runs `--repeat` times, in alternating order, into a fresh folder, and its b
 the script prints images/s, the ratio, and how many files each kept, how many of those are not readable images
 (full decode with Pillow), and how many are byte-identical copies.
 """
-import argparse, contextlib, hashlib, io, multiprocessing as mp, os, shutil, sys, tempfile, time, warnings
+import argparse, contextlib, hashlib, io, multiprocessing as mp, os, shutil, tempfile, time, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore')
 import numpy as np

@@ -21,7 +21,7 @@ from catdetect.models import _installed
 from machine import cores, machine
 
 
-def one_request(onnx, size, threads):
+def one_request(onnx, threads):
     "OpenVINO float32 with the whole batch in one request (latency hint, all threads): what `compile_engine` ran before streams."
     import openvino as ov
     core, compiled = ov.Core(), {}
@@ -64,7 +64,7 @@ if __name__ == '__main__':
     for size in a.sizes:
         onnx = export_onnx(net, (size, size))
         runs = {(e, b): compile_engine(net, (size, size), e, bf16=b, onnx=onnx) for e, b in kinds}
-        if ov1: runs['one request'] = one_request(onnx, size, torch.get_num_threads())
+        if ov1: runs['one request'] = one_request(onnx, torch.get_num_threads())
         for bs in a.batches:
             x = np.random.default_rng(0).normal(size=(bs, 3, size, size)).astype(np.float32)
             ref = runs[('torch', False)](x)[0]

@@ -9,7 +9,9 @@ so, and `CATDETECT_BF16` changes only how the model was trained), images/s for e
 `learn.predict`, the label disagreements with it (must be 0) and the largest probability difference, and the saved
 model's size and load time. Every path starts from the image file on disk, so decoding and resizing are included.
 Each path runs once untimed first (OpenVINO compiles the network once per batch shape), then is timed: steady state.
-Batch sizes are the functions' defaults (`Predictor.bs` for `predict_batch`, 16 for `predict_folder`).
+Batch sizes are the functions' defaults (`Predictor.bs` for `predict_batch`, 16 for `predict_folder`). OpenVINO runs a
+float32 batch one photo per request on parallel streams; two more rows run its batched paths with each batch in one
+request, as catdetect did before, so that one run shows what the streams gain.
 
 A CPU without AVX-512 or bfloat16 (most laptops), on one that has them: prefix the command with
 `ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`, which holds OpenVINO and PyTorch to their AVX2 kernels (ONNX
@@ -25,6 +27,7 @@ from catdetect.train import train_classifier
 from catdetect.export import export_model
 from catdetect.models import bf16_ok, engines
 from catdetect.predict import Predictor, predict_rows
+from engines import one_request
 from machine import cores, machine
 
 
@@ -65,6 +68,12 @@ if __name__ == '__main__':
         rows.append((f'{pr.engine}, batched (`predict_batch`, bs={pr.bs})', *steady(lambda: pr.predict_batch(files))))
         res, r = steady(lambda: list(predict_rows(pr, files)))
         rows.append((f'{pr.engine}, batched, decoding in threads (`predict_folder`, bs=16)', [dict(guess=x['guess'], prob=float(x['prob'])) for x in res], r))
+    if 'openvino' in preds:   # the same two batched paths, each batch in one request (OpenVINO's streams off): what they gain
+        pr = Predictor.load(model, backend='openvino')
+        pr.runner = one_request(pr.to_onnx(), torch.get_num_threads())
+        rows.append(('openvino, whole batch in one request, `predict_batch`', *steady(lambda: pr.predict_batch(files))))
+        res, r = steady(lambda: list(predict_rows(pr, files)))
+        rows.append(('openvino, whole batch in one request, `predict_folder`', [dict(guess=x['guess'], prob=float(x['prob'])) for x in res], r))
     print(f"\ntorch {torch.__version__}; {n} photos; model {learn.arch}, input {dls.valid.after_item.fs[0].size}")
     print(f"\n| path | images/s | vs learn.predict | label disagreements | max prob. difference |")
     print("|---|---|---|---|---|")

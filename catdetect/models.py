@@ -300,7 +300,7 @@ def _openvino_runner(onnx, shape, threads, bf16):
     def run(xb):
         xb = np.ascontiguousarray(xb)
         with lock:   # one batch at a time: a request runs one inference at once (threads sharing a Predictor wait their turn)
-            if len(xb) > 1 and threads > 1 and not bf16: return _in_streams(*_compiled((1, *xb.shape[1:]), threads), xb)
+            if len(xb) >= threads > 1 and not bf16: return _in_streams(*_compiled((1, *xb.shape[1:]), threads), xb)   # a photo for every stream at least
             cm,req = _compiled(xb.shape)
             res = req.infer({0: xb})
             return tuple(np.array(res[o]) for o in cm.outputs)
