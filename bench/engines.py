@@ -7,7 +7,8 @@
 Rows: PyTorch float32 (channels-last) and bfloat16 (autocast), ONNX Runtime float32, OpenVINO float32 and, where
 the CPU computes bfloat16 natively (`bf16_ok()`), OpenVINO bfloat16; each with its largest difference from PyTorch's
 float32 features (values up to about 6). OpenVINO float32 runs a batch one photo per request on parallel streams
-(`compile_engine`); the column "OpenVINO float32, one request" runs the whole batch in one request, as before. bfloat16 rows are skipped on CPUs without it (and with CATDETECT_BF16=0).
+(`compile_engine`); the last column runs the whole batch in one request, as catdetect did before. bfloat16 rows are
+skipped on CPUs without it (and with CATDETECT_BF16=0). Each figure is the best of three rounds.
 
 A CPU without AVX-512 or bfloat16 (most laptops), on one that has them: prefix the command with
 `ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`, which holds OpenVINO and PyTorch to their AVX2 kernels (ONNX
