@@ -69,7 +69,7 @@ if __name__ == '__main__':
         res, r = steady(lambda: list(predict_rows(pr, files)))
         rows.append((f'{pr.engine}, batched, decoding in threads (`predict_folder`, bs=16)', [dict(guess=x['guess'], prob=float(x['prob'])) for x in res], r))
     if 'openvino' in preds:   # the same two batched paths, each batch in one request (OpenVINO's streams off): what they gain
-        pr = Predictor.load(model, backend='openvino')
+        pr = Predictor.load(model, backend='torch')   # (no engine compiled: it is replaced at once)
         pr.runner = one_request(pr.to_onnx(), torch.get_num_threads())
         rows.append(('openvino, whole batch in one request, `predict_batch`', *steady(lambda: pr.predict_batch(files))))
         res, r = steady(lambda: list(predict_rows(pr, files)))
