@@ -305,6 +305,7 @@ def _openvino_runner(onnx, shape, threads, bf16):
             res = req.infer({0: xb})
             return tuple(np.array(res[o]) for o in cm.outputs)
     _compiled(tuple(shape))   # compiled now, so that a network this engine can't run fails here, not at the first photo
+    run.lock = lock
     return run
 
 # %% ../nbs/08_models.ipynb #mo300016
