@@ -10,15 +10,14 @@ control, which gives layers back to float32 until every probability on 150 other
 
     python bench/precision.py [--data ../shared/data/dev/bears] [--calibration 128] [--tolerance 0.01]
 """
-import argparse, tempfile, time, warnings
+import argparse, importlib.util, tempfile, time, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore')
-import importlib.util
 import numpy as np, torch
 from catdetect.data import folder_dls
 from catdetect.train import train_classifier
 from catdetect.predict import Predictor
-from catdetect.models import compile_engine, bf16_ok
+from catdetect.models import compile_engine, bf16_ok, _in_streams
 from machine import cores, machine
 
 
@@ -76,13 +75,7 @@ def ov_runner(model, threads):
             hint = {'PERFORMANCE_HINT': 'THROUGHPUT', 'NUM_STREAMS': streams} if streams > 1 else {'PERFORMANCE_HINT': 'LATENCY'}
             cm = core.compile_model(model, 'CPU', {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': threads, **hint})
             compiled[streams] = cm, ov.AsyncInferQueue(cm, streams)
-        cm, q = compiled[streams]
-        outs = [None]*len(xb)
-        def done(req, i): outs[i] = [np.array(req.get_output_tensor(k).data) for k in range(len(cm.outputs))]
-        q.set_callback(done)
-        for i in range(len(xb)): q.start_async({0: xb[i:i+1]}, i)
-        q.wait_all()
-        return tuple(np.concatenate(o) for o in zip(*outs))
+        return _in_streams(*compiled[streams], np.ascontiguousarray(xb))
     return run
 
 
