@@ -23,14 +23,13 @@ warnings.filterwarnings('ignore')
 import numpy as np, torch
 from torch import nn
 from catdetect.models import create_model, feature_net, compile_engine, export_onnx, bf16_ok, engines
-from catdetect.models import _installed
+from catdetect.models import _installed, _openvino_core
 from machine import cores, machine
 
 
 def one_request(onnx, threads):
     "OpenVINO float32 with the whole batch in one request (latency hint, all threads): what `compile_engine` ran before streams."
-    import openvino as ov
-    core, compiled = ov.Core(), {}
+    core, compiled = _openvino_core(), {}
     def run(xb):
         if xb.shape not in compiled:
             m = core.read_model(onnx, b''); m.reshape(list(xb.shape))
@@ -68,9 +67,8 @@ def multiply_adds(net, size):
 
 
 def _one_thread(model, shape, perf=False):
-    import openvino as ov
-    core = ov.Core(); model.reshape(list(shape))
-    cm = core.compile_model(model, 'CPU', {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': 1,
+    model.reshape(list(shape))
+    cm = _openvino_core().compile_model(model, 'CPU', {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': 1,
                                           'PERFORMANCE_HINT': 'LATENCY', 'PERF_COUNT': perf})
     return cm.create_infer_request()
 
@@ -88,8 +86,7 @@ def dense_rate(seconds=0.5, rounds=3):
 
 def layer_times(onnx, size, n=50):
     "Milliseconds per photo by kind of layer (OpenVINO float32, one thread, one photo) and the wall time of a photo."
-    import openvino as ov
-    req = _one_thread(ov.Core().read_model(onnx, b''), (1, 3, size, size), perf=True)
+    req = _one_thread(_openvino_core().read_model(onnx, b''), (1, 3, size, size), perf=True)
     x = np.random.default_rng(0).normal(size=(1, 3, size, size)).astype(np.float32)
     for _ in range(10): req.infer({0: x})
     kinds, t0 = collections.Counter(), time.perf_counter()

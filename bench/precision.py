@@ -17,7 +17,7 @@ import numpy as np, torch
 from catdetect.data import folder_dls
 from catdetect.train import train_classifier
 from catdetect.predict import Predictor
-from catdetect.models import compile_engine, bf16_ok, _in_streams
+from catdetect.models import compile_engine, bf16_ok, _in_streams, _openvino_core
 from machine import cores, machine
 
 
@@ -44,8 +44,8 @@ def nncf_int8(f32, shape, cal, ctl=None, tolerance=0.01):
     """OpenVINO's post-training int8 quantization (NNCF) of the ONNX file `f32`, calibrated on `cal`, the head
     (`logits`) left in float32; with `ctl` (more training photos), layers go back to float32 until each of their
     probabilities is within `tolerance` of float32's."""
-    import nncf, openvino as ov
-    core = ov.Core()
+    import nncf
+    core = _openvino_core()
     def model():
         m = core.read_model(str(f32)); m.reshape(list(shape)); return m
     kw = dict(preset=nncf.QuantizationPreset.MIXED, subset_size=len(cal), ignored_scope=nncf.IgnoredScope(names=['logits']))
@@ -68,7 +68,7 @@ def nncf_int8(f32, shape, cal, ctl=None, tolerance=0.01):
 def ov_runner(model, threads):
     "An OpenVINO model (as NNCF gives it) run as `compile_engine` runs float32: a photo alone on all threads, a batch one photo per stream."
     import openvino as ov
-    core, compiled = ov.Core(), {}
+    core, compiled = _openvino_core(), {}
     def run(xb):
         streams = threads if len(xb) >= threads > 1 else 1
         if streams not in compiled:
