@@ -10,6 +10,10 @@ __all__ = []
 # %% ../nbs/99_all.ipynb #d3eed4de
 import catdetect.core   # first: it quiets a warning that importing fastai gives on torch 2.9+
 from fastai.vision.all import *
+# what fastbook's `from fastbook import *` brings from fastai.vision.widgets, less `Button` and `Label` (fastai.vision.all has
+# fastcore's HTML tags of those names: use `widgets.Button`, `widgets.Label`, as the book does)
+from fastai.vision.widgets import (widget, carousel, ImagesCleaner, ImageClassifierCleaner, HBox, VBox, widgets, Checkbox,
+                                   Dropdown, Layout, Box, Output, FileUpload)
 
 # %% ../nbs/99_all.ipynb #al100004
 from .core import *

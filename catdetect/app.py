@@ -23,6 +23,16 @@ def uploaded_files(value) -> list: # `FileUpload.value` of ipywidgets 8 (tuple o
         return [(k, bytes(v['content'])) for k,v in value.items()]
     return [(f['name'], bytes(f['content'])) if isinstance(f, dict) else (f[0], bytes(f[1])) for f in (value or ())]
 
+# %% ../nbs/15_app.ipynb #ef9803ea
+from ipywidgets import FileUpload
+from fastcore.basics import patch
+
+if not hasattr(FileUpload, 'data'):
+    @patch(as_prop=True)
+    def data(self:FileUpload) -> list:
+        "The bytes of each uploaded file, as ipywidgets 7's `FileUpload.data` (fastbook's cells read it)."
+        return [b for _,b in uploaded_files(self.value)]
+
 # %% ../nbs/15_app.ipynb #5d78dc88
 def describe_prediction(p:Prediction) -> str: # What a `Predictor` said
     "The app's text: the label, and the probability it's a cat (cat/dog models) or of the predicted class; or 'not sure'."

@@ -11,10 +11,11 @@ from pathlib import Path
 from fastcore.foundation import L
 from fastcore.parallel import parallel
 from concurrent.futures import ThreadPoolExecutor
-import torch
+import numpy as np, torch
+from PIL import Image
 from fastcore.basics import tuplify
 from fastprogress.fastprogress import progress_bar
-from fastai.vision.all import (DataBlock, TransformBlock, IntToFloatTensor, CategoryBlock, RandomSplitter, Resize, PILImage,
+from fastai.vision.all import (DataBlock, TransformBlock, IntToFloatTensor, CategoryBlock, RandomSplitter, Resize, PILImage, TensorImage,
                                aug_transforms, get_image_files, parent_label, using_attr, set_seed, DataLoaders, TfmdDL, defaults)
 from fasttransform.transform import compose_tfms
 from .core import *
@@ -83,9 +84,12 @@ def check_classes(labels, # The label of each photo
     return sorted(counts)
 
 # %% ../nbs/07_data.ipynb #da0004
-def guarded_image(fn) -> PILImage: # A path, bytes, PIL image or array
-    "A fastai `PILImage` of `fn`, opened through `load_rgb` (guarded, upright, 8-bit RGB)."
-    return PILImage.create(load_rgb(fn) if isinstance(fn, (str, Path, bytes)) else fn)
+def guarded_image(fn:Path|str|bytes|bytearray|memoryview|Image.Image|np.ndarray|torch.Tensor # What `PILImage.create` takes, and an upload's memoryview
+                 ) -> PILImage:
+    "A fastai `PILImage` of `fn`, opened through `load_rgb` (guarded, upright, 8-bit RGB); any input `PILImage.create` takes."
+    if isinstance(fn, TensorImage): fn = fn.permute(1, 2, 0).type(torch.uint8)   # CHW -> HWC, as `PILImage.create` does
+    if isinstance(fn, torch.Tensor): fn = fn.detach().cpu().numpy()
+    return PILImage.create(load_rgb(fn))
 
 # %% ../nbs/07_data.ipynb #4c9bffce
 def GuardedImageBlock():

@@ -18,7 +18,7 @@ from .images import *
 from .manifest import *
 
 # %% auto #0
-__all__ = ['is_internal_ip', 'is_internal_host', 'download_image', 'summarize_downloads', 'download_images']
+__all__ = ['max_url_chars', 'is_internal_ip', 'is_internal_host', 'download_image', 'summarize_downloads', 'download_images']
 
 # %% ../nbs/05_download.ipynb #dl001
 def is_internal_ip(ip:str) -> bool: # An IPv4 or IPv6 address
@@ -210,17 +210,25 @@ def summarize_downloads(rows) -> str: # Manifest rows
     return s + (': ' + ', '.join(f'{n} {k}' for k,n in why.most_common()) if why else '')
 
 # %% ../nbs/05_download.ipynb #6bc78773
+max_url_chars = 8_192   # longer than any real URL (browsers and servers stop at 2-8 kB): a pasted blob, not an address
+
 def _url_items(url_file, urls, max_pics):
-    "url -> search term, from `urls` (URLs or (url, term) pairs) or the lines of `url_file`."
+    "`(url, term)` for each entry of `urls` (URLs or (url, term) pairs) or each line of `url_file` (comments skipped), blanks kept."
     if urls is None:
         if url_file is None: raise DataError("No URLs to download.", "Pass urls=[...] or url_file='urls.txt' (one URL per line).")
         text = read_regular(url_file, 100_000_000).decode('utf-8', errors='replace')
-        urls = [u.strip() for u in text.splitlines() if u.strip() and not u.lstrip().startswith('#')]
-    items = {}
-    for u in list(urls)[:max_pics]:
-        url,term = (u, '') if isinstance(u, str) else (tuple(u) + ('',))[:2]
-        items.setdefault(str(url), term)
-    return items
+        urls = [u.strip() for u in text.splitlines() if not u.lstrip().startswith('#')]
+    return [(u, '') if isinstance(u, str) or not isinstance(u, (tuple, list)) else (tuple(u) + ('',))[:2] for u in list(urls)[:max_pics]]
+
+def _line_problem(url, seen) -> tuple|None:
+    "`(status, reason)` when the entry `url` gets no download of its own (not text, empty, too long, a repeat), else None."
+    if not isinstance(url, str): return 'rejected', f'not a URL ({type(url).__name__})'
+    if not url.strip(): return 'rejected', 'an empty line, not a URL'
+    if len(url) > max_url_chars: return 'rejected', f'longer than any real URL ({len(url):,} characters)'
+    if url in seen: return 'duplicate', 'the same URL as an earlier line'
+    return None
+
+def _shown(url): return url[:200] + '...' if isinstance(url, str) and len(url) > max_url_chars else url
 
 # %% ../nbs/05_download.ipynb #00a335cb
 def _subfolder(dest, root):
@@ -256,7 +264,10 @@ def download_images(dest:str|Path, # Folder to save into
                     **kwargs): # Passed to `download_image`: `max_bytes`, `max_size`, `max_pixels`, ...
     "Download `urls` into `dest` in parallel, checked and resumable; returns their manifest rows (an `L`)."
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
-    items = _url_items(url_file, urls, max_pics)
+    lines,seen = [],set()
+    for u,t in _url_items(url_file, urls, max_pics):   # every entry gets its row, blank, repeated or absurd ones too
+        lines.append((u, t, _line_problem(u, seen))); seen.add(u if isinstance(u, str) else None)
+    items = {u: t for u,t,why in lines if why is None}
     m = Manifest(Path(manifest) if manifest else dest/'manifest.csv')
     label,prefix = label or dest.name,_subfolder(dest, m.root)
     gone = {Path(r['file']).stem[:16] for r in m if r.get('status') in ('removed', 'conflict') and r.get('file')}
@@ -267,6 +278,6 @@ def download_images(dest:str|Path, # Folder to save into
         return _record(m, r, item[1], label, prefix, gone, dest)
     if todo: parallel(_one, todo, n_workers=n_workers, threadpool=True, progress=progress)
     m.save()
-    rows = L(m.get(u) for u in items)
+    rows = L(_row(_shown(u), *why, term=t, label=label) if why else m.get(u) for u,t,why in lines)
     if progress: print(f"{len(todo)} downloaded now, {len(items)-len(todo)} already settled. " + summarize_downloads(rows))
     return rows
