@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/export.html.md"""
 
 # %% ../nbs/13_export.ipynb #f739a2a5
 from __future__ import annotations
-import hashlib, json, math, warnings, platform
+import hashlib, json, math, os, warnings, platform
 from collections import Counter
 from pathlib import Path
 import torch, torch.nn as nn
@@ -18,7 +18,8 @@ import catdetect, catdetect.data  # catdetect.data: the label functions a pickle
 
 # %% auto #0
 __all__ = ['format_name', 'format_version', 'spec_schema', 'max_spec_bytes', 'head_config', 'model_spec', 'model_paths',
-           'export_model', 'read_spec', 'load_weights', 'load_pickled_learner', 'load_learner_safe']
+           'pending_weights', 'commit_model', 'export_model', 'read_spec', 'load_weights', 'load_pickled_learner',
+           'load_learner_safe']
 
 # %% ../nbs/13_export.ipynb #8e651099
 format_name,format_version = 'catdetect-model',1
@@ -78,6 +79,31 @@ def _export_pickle(learn, path):
     learn.export(path.absolute())
     return path
 
+# %% ../nbs/13_export.ipynb #e418f6fb
+def pending_weights(wpath:Path, # The weights file of a model
+                    sha:str) -> Path: # The sha256 of the weights being committed
+    "Where `commit_model` writes weights of sha256 `sha` before they take the name `wpath`."
+    return wpath.with_name(f'.{wpath.name}.{sha[:16]}.pending')
+
+def _model_lock(jpath):
+    from filelock import FileLock
+    return FileLock(jpath.with_name(f'.{jpath.name}.lock'), timeout=600)
+
+# %% ../nbs/13_export.ipynb #6d16518b
+def commit_model(jpath:Path, # The description to write
+                 text:str, # Its JSON
+                 data:bytes, # The weights' safetensors bytes
+                 sha:str) -> Path: # Their sha256, as the description records it
+    "Write a model's two files so that a reader finds the old model or the new one, never a mix, whenever the run stops."
+    wpath = jpath.with_name(jpath.name.removesuffix('.json') + '.safetensors')
+    with _model_lock(jpath):
+        for old in [*wpath.parent.glob(f'.{wpath.name}.*'), *wpath.parent.glob(f'..{wpath.name}.*'), *jpath.parent.glob(f'.{jpath.name}.*.part')]:
+            old.unlink(missing_ok=True)   # a killed export's leftovers: pending weights, half-written temporaries
+        pend = atomic_write(pending_weights(wpath, sha), data)   # 1. the new weights, complete
+        atomic_write(jpath, text)                                # 2. the commit: the description names them
+        os.replace(pend, wpath)                                  # 3. they take their name
+    return jpath
+
 # %% ../nbs/13_export.ipynb #e5c155bd
 def export_model(learn, # A trained `Learner`
                  path:str|Path='model', # `model` writes model.safetensors + model.json; a `.pkl` name writes a fastai pickle
@@ -92,11 +118,9 @@ def export_model(learn, # A trained `Learner`
     tensors = {k: v.detach().cpu().contiguous().clone() for k,v in learn.model.state_dict().items()}   # (from a GPU too)
     if cent is not None: tensors['catdetect.centroids'] = cent.contiguous()
     data = save(tensors, metadata={'format': format_name})
-    atomic_write(wpath, data)
     spec.update(calibration=cal, metrics=dict(valid_error_rate=cal['valid_error_rate'], valid_loss=cal['valid_loss']) if cal else {},
                 weights=dict(file=wpath.name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data)))
-    atomic_write(jpath, json.dumps(spec, indent=1))
-    return jpath
+    return commit_model(jpath, json.dumps(spec, indent=1), data, spec['weights']['sha256'])
 
 # %% ../nbs/13_export.ipynb #5be0e0bf
 class _Opt:
@@ -230,6 +254,31 @@ def _check_centroids(cent, model, n_out, wpath):
     if cent.dtype != torch.float32 or cent.shape[0] != n_out or cent.ndim != 2 or (nf and cent.shape[1] != nf) or not torch.isfinite(cent).all():
         raise ModelFileError(f"The class centres in {wpath.name} are not {n_out} finite float32 rows of {nf} features.", "Save the model again.")
 
+# %% ../nbs/13_export.ipynb #331ad333
+def _read_weights(f, w):
+    "The bytes of file `f` if they are the weights `w` (the description's `weights`) names, else a `ModelFileError`."
+    data = read_regular(f, w['bytes'], err=ModelFileError)
+    if len(data) != w['bytes'] or hashlib.sha256(data).hexdigest() != w['sha256']:
+        raise ModelFileError(f"{f} is not the file its description was saved with (sha256 differs): it was changed, truncated or replaced.",
+                             "Get both files again from where the model came from, or save the model again.")
+    return data
+
+def _weights_bytes(jpath, wpath, w):
+    "The weights `w` names: at `wpath`, or under their pending name if an export stopped after its commit (then renamed)."
+    pend = pending_weights(wpath, w['sha256'])
+    try: return _read_weights(wpath, w)
+    except ModelFileError as e:
+        if not pend.exists():
+            if not wpath.exists() and not wpath.is_symlink():
+                raise ModelFileError(f"The weights file {wpath} is missing.", f"Keep {wpath.name} next to {jpath.name}.") from None
+            raise e from None
+    data = _read_weights(pend, w)
+    try:
+        with _model_lock(jpath).acquire(timeout=5):
+            if pend.exists(): os.replace(pend, wpath)   # finish the stopped export's last step
+    except OSError: pass   # a read-only folder, or an export under way: the pending file serves as it is
+    return data
+
 # %% ../nbs/13_export.ipynb #7941085f
 def load_weights(path:str|Path, # `model`, `model.json` or `model.safetensors`
                  spec:dict|None=None): # The description (default: `read_spec(path)`)
@@ -237,11 +286,7 @@ def load_weights(path:str|Path, # `model`, `model.json` or `model.safetensors`
     from safetensors.torch import load
     spec = spec or read_spec(path)
     jpath,wpath = model_paths(path)   # the pair shares a name: renaming both together is fine
-    if not wpath.exists() and not wpath.is_symlink(): raise ModelFileError(f"The weights file {wpath} is missing.", f"Keep {wpath.name} next to {jpath.name}.")
-    data = read_regular(wpath, spec['weights']['bytes'], err=ModelFileError)
-    if len(data) != spec['weights']['bytes'] or hashlib.sha256(data).hexdigest() != spec['weights']['sha256']:
-        raise ModelFileError(f"{wpath} is not the file {jpath.name} was saved with (sha256 differs): it was changed, truncated or replaced.",
-                             "Get both files again from where the model came from, or save the model again.")
+    data = _weights_bytes(jpath, wpath, spec['weights'])
     try: tensors = load(data)
     except Exception as e: raise ModelFileError(f"{wpath} is not a readable safetensors file ({e}).", "Save the model again.") from None
     cent = tensors.pop('catdetect.centroids', None)
