@@ -101,8 +101,7 @@ def _convert(root, f, i, max_size, m):
 # %% ../nbs/06_clean.ipynb #cl00a
 def _candidates(root):
     "The image files under `root` that cleaning looks at, and those it leaves alone (really outside `root`)."
-    from fastai.data.transforms import get_image_files
-    fns = [f for f in get_image_files(root) if '.removed' not in f.relative_to(root).parts]
+    fns = [f for f in image_files_in(root) if '.removed' not in f.relative_to(root).parts]
     outside = _outside(root, fns)
     return [f for f in fns if f not in set(outside)], outside
 

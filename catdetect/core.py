@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #f604a2e5
 from __future__ import annotations
-import hashlib, os, stat, tempfile, threading, warnings
+import csv, hashlib, io, os, stat, tempfile, threading, warnings
 from importlib.resources import files
 from pathlib import Path
 from fastcore.xdg import xdg_cache_home
@@ -15,8 +15,9 @@ from fastcore.xdg import xdg_cache_home
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline', 'sample_path', 'file_mode',
-           'atomic_write', 'open_regular', 'read_regular', 'sha256_file', 'save_figure']
+__all__ = ['image_extensions', 'CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline',
+           'sample_path', 'file_mode', 'atomic_write', 'open_regular', 'read_regular', 'sha256_file', 'csv_cell',
+           'csv_value', 'append_csv_rows', 'read_csv_rows', 'image_files_in', 'save_figure']
 
 # %% ../nbs/00_core.ipynb #3b88955d
 class CatdetectError(Exception):
@@ -127,6 +128,83 @@ def sha256_file(path:str|Path) -> str: # File to hash (a regular file)
     with open_regular(path) as f:
         for chunk in iter(lambda: f.read(1<<20), b''): h.update(chunk)
     return h.hexdigest()
+
+# %% ../nbs/00_core.ipynb #83b9b07c
+_formula = ('=', '+', '-', '@', '\t', '\r', "'")
+
+def csv_cell(v) -> str: # A value to write
+    "`v` as a CSV cell: a text a spreadsheet would run as a formula gets a `'` before it (and a leading `'` another one)."
+    s = '' if v is None else str(v)
+    return "'" + s if isinstance(v, str) and s.startswith(_formula) else s
+
+def csv_value(s:str) -> str: # A cell as read
+    "The value `csv_cell` wrote as `s`."
+    return s[1:] if s[:1] == "'" and s[1:2] in _formula else s
+
+# %% ../nbs/00_core.ipynb #11cb4ba8
+def _complete_end(data:bytes) -> int:
+    "How many bytes of the CSV `data` are whole rows: up to the last newline outside quotes."
+    end,pos,quotes = 0,0,0
+    while (nl := data.find(b'\n', pos)) != -1:
+        quotes += data.count(b'"', pos, nl); pos = nl+1
+        if quotes % 2 == 0: end = pos
+    return end
+
+def append_csv_rows(path:str|Path, # The CSV (created, with a header, if missing or empty)
+                    fields:list, # Its columns
+                    rows) -> int: # Dicts (or an iterable yielding them): each is written and flushed at once
+    "Append `rows` to the CSV at `path`, first cutting off a row a killed run left half-written; returns how many were written."
+    path,n = Path(path),0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, 'a+b') as b:
+        b.seek(0); data = b.read()
+        if (end := _complete_end(data)) < len(data): b.truncate(end)   # a torn row (its work is done again), never glued to the next
+        b.seek(0, os.SEEK_END)
+        f = io.TextIOWrapper(b, encoding='utf-8', errors='surrogateescape', newline='', write_through=True)
+        w = csv.writer(f, lineterminator='\n', quoting=csv.QUOTE_ALL)   # quoted: a bare CR in a name would end the row otherwise
+        if not b.tell(): w.writerow(fields)
+        for r in rows:
+            w.writerow([csv_cell(r.get(k)) for k in fields]); f.flush(); n += 1
+        f.detach()
+    return n
+
+# %% ../nbs/00_core.ipynb #c47fa082
+def read_csv_rows(path:str|Path, # The CSV
+                  max_bytes:int|None=None, # Refuse a larger file
+                  fields:list|None=None) -> list: # The columns it must have (a `DataError` if its header lacks one)
+    "The rows of the CSV at `path` as dicts, values as written; a torn or malformed row is skipped, never fatal."
+    text = read_regular(path, max_bytes).decode('utf-8', errors='surrogateescape')
+    rd = csv.reader(io.StringIO(text, newline=''))
+    header = next(rd, None) or []
+    if fields and not set(fields) <= set(header):
+        raise DataError(f"{path} is not a CSV catdetect wrote (its columns are {', '.join(header[:8]) or 'none'}; expected {', '.join(fields)}).",
+                        "Give another file name, or move that file away: catdetect does not append to files it did not write.")
+    rows = []
+    while True:
+        try: r = next(rd)
+        except StopIteration: break
+        except csv.Error: continue   # e.g. a field over the csv module's size limit
+        if len(r) == len(header): rows.append({k: csv_value(v) for k,v in zip(header, r)})   # else: a torn row
+    return rows
+
+# %% ../nbs/00_core.ipynb #1a7b0fd3
+import mimetypes
+mimetypes.init()   # the system's types too (.webp, ...), as they are by the time fastai reads them
+image_extensions = {k for k,v in mimetypes.types_map.items() if v.startswith('image/')}   # as fastai's
+
+def image_files_in(path:str|Path, # Folder to walk
+                   recurse:bool=True, # Include sub-folders (followed through links, each real folder once)
+                   extensions:set|None=None) -> list: # Suffixes to keep (default: image files, as fastai's `get_image_files`)
+    "The image files under `path` in `get_image_files`' order (hidden files and folders skipped), in a walk that always ends."
+    exts,seen,out = {e.lower() for e in (extensions or image_extensions)},set(),[]
+    for root,dirs,fs in os.walk(path, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen: dirs[:] = []; continue   # a folder already walked, reached again through a link
+        seen.add(real)
+        dirs[:] = [o for o in dirs if not o.startswith('.')]
+        out += [Path(root)/f for f in fs if not f.startswith('.') and os.path.splitext(f)[1].lower() in exts]
+        if not recurse: break
+    return out
 
 # %% ../nbs/00_core.ipynb #co100002
 def save_figure(fig, # A matplotlib figure

@@ -50,7 +50,7 @@ def image_files(path:str|Path, # Folder of images (searched recursively)
     path = Path(path)
     if not path.is_dir():
         raise DataError(f"{path} is not a folder.", "Pass the folder that holds your photos (one sub-folder per class for `folder_dls`).")
-    fns = L(f for f in get_image_files(path) if '.removed' not in f.relative_to(path).parts)
+    fns = L(f for f in image_files_in(path) if '.removed' not in f.relative_to(path).parts)
     if not fns:
         raise DataError(f"No images in {path} (looked for .jpg, .png, .webp, ... in it and its sub-folders).",
                         "Put your photos there, or download some with `download_images`.")

@@ -179,9 +179,8 @@ def resize_images(path, # Folder of images
                   dest=Path('.'), # Where to write (a folder); the same as `path` resizes in place
                   **kwargs): # Ignored fastai options (`n_channels`, `ext`, `img_format`, `resample`, `resume`)
     "Shrink the images in `path` to `max_size` as 8-bit RGB into `dest`, as fastai's `resize_images` is called."
-    from fastai.data.transforms import get_image_files
     path,dest = Path(path),Path(dest)
-    fns = get_image_files(path, recurse=recurse)
+    fns = image_files_in(path, recurse=recurse)
     def _one(fn):
         try: im = open_image(fn)
         except DataError: return

@@ -324,10 +324,9 @@ def predict_rows(pred, # A `Predictor`
 
 # %% ../nbs/14_predict.ipynb #pf100001
 def _files_in_csv(out) -> set:
-    "The files a predictions CSV already has rows for (none if it doesn't exist)."
-    import csv
+    "The files a predictions CSV already has rows for (none if it doesn't exist); a `DataError` for a CSV catdetect did not write."
     if not Path(out).exists(): return set()
-    with open_regular(out) as f: return {r['file'] for r in csv.DictReader(io.TextIOWrapper(f, encoding='utf-8'))}
+    return {r['file'] for r in read_csv_rows(out, fields=csv_fields)}
 
 # %% ../nbs/14_predict.ipynb #15e585ec
 def predict_folder(model, # A `Predictor`, a fastai `Learner`, or the path of a saved model
@@ -338,22 +337,18 @@ def predict_folder(model, # A `Predictor`, a fastai `Learner`, or the path of a 
                    resume:bool=True, # Skip files already in `out`
                    progress:bool=True) -> Path: # Show a progress bar
     "Classify every image under `folder` into the CSV `out`, a row per file (unreadable ones with the reason); streamed, resumable."
-    import csv
-    from fastai.data.transforms import get_image_files
     from fastprogress.fastprogress import progress_bar
     folder,out = Path(folder),Path(out)
     if not folder.is_dir(): raise DataError(f"{folder} is not a folder.", "Pass the folder that holds the photos to classify.")
-    done = _files_in_csv(out) if resume else set()
-    files = [f for f in sorted(get_image_files(folder)) if str(f) not in done]
+    done = _files_in_csv(out)   # also refuses to append to a CSV catdetect did not write
+    if not resume: done = set()
+    files = [f for f in sorted(image_files_in(folder)) if str(f) not in done]
     pred = as_predictor(model)
-    fresh = not out.exists() or out.stat().st_size == 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open('a', newline='', encoding='utf-8') as fh:
-        w = csv.DictWriter(fh, csv_fields, lineterminator='\n')
-        if fresh: w.writeheader()
-        rows = predict_rows(pred, files, bs, n_workers)
-        for r in (progress_bar(rows, total=len(files), leave=False) if progress and files else rows):
-            w.writerow(r); fh.flush()
+    rows = predict_rows(pred, files, bs, n_workers)
+    try: append_csv_rows(out, csv_fields, progress_bar(rows, total=len(files), leave=False) if progress and files else rows)
+    except OSError as e:   # a full disk, a file size limit, a read-only folder: the rows written so far stay, a rerun resumes
+        raise CatdetectError(f"Could not write to {out} ({e.strerror or e}).",
+                             "Free some space (or pick a folder you can write to) and run again: the photos already in it are not classified again.") from None
     return out
 
 # %% ../nbs/14_predict.ipynb #pf0006
