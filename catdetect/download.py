@@ -153,7 +153,7 @@ def _failure(e, deadline, limit_s, timeout):
     return _Refused('failed', f'unexpected error ({type(e).__name__}: {str(e)[:120]})')
 
 # %% ../nbs/05_download.ipynb #dl007
-def _keep(url, tmp, sha, dest, max_size, max_pixels, lock):
+def _keep(url, tmp, sha, dest, max_size, max_pixels, lock, saved=None):
     "Check the downloaded file `tmp`, convert or shrink it, move it to its content-hash name; its manifest row."
     why,info = inspect_image(tmp, max_pixels)
     if why: raise _Refused('rejected', why)
@@ -166,6 +166,7 @@ def _keep(url, tmp, sha, dest, max_size, max_pixels, lock):
     with (lock or nullcontext()):
         if final.exists(): return _row(url, 'duplicate', 'same bytes as another URL', file=final.name, sha256=sha256_file(final), width=size[0], height=size[1])
         os.chmod(tmp, file_mode()); os.replace(tmp, final)
+        if saved is not None: saved[final.name] = url
     return _row(url, 'ok', file=final.name, sha256=file_sha, width=size[0], height=size[1])
 
 # %% ../nbs/05_download.ipynb #dl00f
@@ -185,7 +186,8 @@ def download_image(url:str, # http(s) URL of an image
                    max_pixels:int=MAX_PIXELS, # Refuse images with more pixels (decompression bombs)
                    max_redirects:int=5, # Redirects to follow at most
                    allow_internal:bool|None=None, # Follow redirects to internal addresses (default: only if `url` is internal)
-                   lock=None) -> dict: # Serialises the duplicate check when called from several threads
+                   lock=None, # Serialises the duplicate check when called from several threads
+                   saved:dict|None=None) -> dict: # File -> URL of each file saved, filled in under `lock`
     "Download `url` into `dest` (named by content hash) and return its manifest row; never raises for the URL's sake."
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
     limit_s = max_seconds or 10*timeout
@@ -194,7 +196,7 @@ def download_image(url:str, # http(s) URL of an image
     os.close(fd); tmp = Path(tmp)
     try:
         sha = _fetch(url, tmp, timeout, max_bytes, limit_s, deadline, max_redirects, allow_internal)
-        return _keep(url, tmp, sha, dest, max_size, max_pixels, lock)
+        return _keep(url, tmp, sha, dest, max_size, max_pixels, lock, saved)
     except Exception as e:
         e = _failure(e, deadline, limit_s, timeout)
         return _row(url, e.status, e.reason)
@@ -230,6 +232,14 @@ def _line_problem(url, seen) -> tuple|None:
 
 def _shown(url): return url[:200] + '...' if isinstance(url, str) and len(url) > max_url_chars else url
 
+# %% ../nbs/05_download.ipynb #3a61d45d
+def _remove_stale_parts(dest, age):
+    "Remove the half downloads (`.dl-*.part`) a killed run left in `dest`: older than `age` seconds, no live download's."
+    for f in dest.glob('.dl-*.part'):
+        try:
+            if time.time() - f.stat().st_mtime > age: f.unlink()
+        except OSError: pass   # another process removed it first
+
 # %% ../nbs/05_download.ipynb #00a335cb
 def _subfolder(dest, root):
     "`dest` relative to the manifest's folder `root`, as a prefix for file names ('' if the same)."
@@ -238,11 +248,13 @@ def _subfolder(dest, root):
     return '' if rel == Path('.') else rel.as_posix() + '/'
 
 # %% ../nbs/05_download.ipynb #dl01r
-def _record(m, r, term, label, prefix, gone, dest):
+def _record(m, r, term, label, prefix, gone, dest, saved=()):
     "Log download row `r` to manifest `m`: a photo removed before (its hash in `gone`) stays removed; failures counted."
     if r['status'] == 'ok' and Path(r['file']).stem in gone:   # the bytes of a photo removed before, at another URL
         (dest/r['file']).unlink(missing_ok=True)
         r.update(status='removed', reason='the same photo as one removed before')
+    if r['status'] == 'duplicate' and r['file'] not in saved and m.row_of(prefix+r['file']) in (None, m.get(r['url'])):
+        r.update(status='ok', reason='')   # the file is this URL's own: saved by another process, or by a run killed before its row
     prev = m.get(r['url']) or {}
     tries = int(prev.get('attempts') or 0) if prev.get('status') == 'failed' else 0
     r.update(label=label, term=term, attempts=tries+1, file=prefix+r['file'] if r.get('file') else '')
@@ -264,6 +276,7 @@ def download_images(dest:str|Path, # Folder to save into
                     **kwargs): # Passed to `download_image`: `max_bytes`, `max_size`, `max_pixels`, ...
     "Download `urls` into `dest` in parallel, checked and resumable; returns their manifest rows (an `L`)."
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(dest, 2*(kwargs.get('max_seconds') or 10*timeout) + 60)
     lines,seen = [],set()
     for u,t in _url_items(url_file, urls, max_pics):   # every entry gets its row, blank, repeated or absurd ones too
         lines.append((u, t, _line_problem(u, seen))); seen.add(u if isinstance(u, str) else None)
@@ -272,10 +285,10 @@ def download_images(dest:str|Path, # Folder to save into
     label,prefix = label or dest.name,_subfolder(dest, m.root)
     gone = {Path(r['file']).stem[:16] for r in m if r.get('status') in ('removed', 'conflict') and r.get('file')}
     def _skip(u): return (m.get(u) or {}).get('status') in ('removed', 'conflict') or (resume and m.settled(u, max_attempts))
-    todo,lock = [(u,t) for u,t in items.items() if not _skip(u)],threading.Lock()
+    todo,lock,saved = [(u,t) for u,t in items.items() if not _skip(u)],threading.Lock(),{}
     def _one(item):
-        r = download_image(item[0], dest, timeout=timeout, lock=lock, **kwargs)
-        return _record(m, r, item[1], label, prefix, gone, dest)
+        r = download_image(item[0], dest, timeout=timeout, lock=lock, saved=saved, **kwargs)
+        return _record(m, r, item[1], label, prefix, gone, dest, saved)
     if todo: parallel(_one, todo, n_workers=n_workers, threadpool=True, progress=progress)
     m.save()
     rows = L(_row(_shown(u), *why, term=t, label=label) if why else m.get(u) for u,t,why in lines)

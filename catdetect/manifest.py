@@ -32,23 +32,43 @@ class Manifest:
                  read:bool=True): # Read its rows if it exists (False: start empty, e.g. to replace it)
         self.path,self.root = Path(path),Path(path).parent
         self.rows,self.files,self.lock = {},{},threading.RLock()
-        if read and self.path.exists():
-            text = read_regular(self.path, max_manifest_bytes).decode('utf-8', errors='replace')
-            for r in csv.DictReader(io.StringIO(text)): self._put({k: (v or '') for k,v in r.items() if k in manifest_fields})
+        self.changed,self.dropped = set(),set()   # keys this object wrote or removed: what `save` lays over the file's rows
+        self.replaces = not read   # `save` then writes these rows alone, not merged with the file's
+        if read: self._read()
     def __len__(self): return len(self.rows)
     def __iter__(self): return iter(list(self.rows.values()))
     def __repr__(self): return f"Manifest({str(self.path)!r}, {len(self)} rows)"
 
 # %% ../nbs/04_manifest.ipynb #7b1b36c1
 @patch
-def _put(self:Manifest, row:dict):
+def _put(self:Manifest, row:dict, changed:bool=True):
     "Store `row` (replacing the row of its key) and index its file."
     k = row_key(row)
     if not k: return
+    if changed: self.changed.add(k); self.dropped.discard(k)
     old = self.rows.get(k)
     if old and old.get('file') and self.files.get(old['file']) == k: del self.files[old['file']]
     self.rows[k] = row
     if row.get('file') and (row['file'] not in self.files or row.get('status') == 'ok'): self.files[row['file']] = k
+
+# %% ../nbs/04_manifest.ipynb #9851e71e
+@patch
+def _read(self:Manifest):
+    "Add the rows of the CSV (the last row of a key wins); a torn or malformed row is skipped, so reading never fails for good."
+    if not self.path.exists(): return
+    for r in read_csv_rows(self.path, max_manifest_bytes):
+        self._put({k: (v or '') for k,v in r.items() if k in manifest_fields}, changed=False)
+
+@patch
+def _forget(self:Manifest, k):
+    if (r := self.rows.pop(k, None)) and self.files.get(r.get('file')) == k: del self.files[r['file']]
+
+@patch
+def file_lock(self:Manifest):
+    "A lock on the manifest shared by every process (`filelock`): appends and merges take it, so none is lost."
+    from filelock import FileLock
+    self.root.mkdir(parents=True, exist_ok=True)
+    return FileLock(self.path.with_name(f'.{self.path.name}.lock'), timeout=600)
 
 # %% ../nbs/04_manifest.ipynb #239bc6c6
 @patch
@@ -86,23 +106,25 @@ def log(self:Manifest, row:dict) -> dict: # Fields of one row, as for `update`
     "`update` the row and append it to the CSV now (a crash loses nothing)."
     with self.lock:
         new = self.update(row)
-        fresh = not self.path.exists() or self.path.stat().st_size == 0
-        self.root.mkdir(parents=True, exist_ok=True)
-        with self.path.open('a', newline='', encoding='utf-8') as f:
-            w = csv.DictWriter(f, manifest_fields, extrasaction='ignore', lineterminator='\n')
-            if fresh: w.writeheader()
-            w.writerow(new)
+        with self.file_lock(): append_csv_rows(self.path, manifest_fields, [new])
         return new
 
 # %% ../nbs/04_manifest.ipynb #db9a7ea0
 @patch
 def save(self:Manifest) -> Path:
-    "Write every row once, atomically."
-    with self.lock:
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, manifest_fields, extrasaction='ignore', lineterminator='\n')
-        w.writeheader(); w.writerows(self.rows.values())
-        return atomic_write(self.path, buf.getvalue())
+    "Write every row once, atomically, merged with what other processes wrote meanwhile (this object's changes win)."
+    with self.lock, self.file_lock():
+        mine = {k: self.rows[k] for k in self.changed if k in self.rows}
+        self.rows,self.files = {},{}
+        if not self.replaces: self._read()             # the file as it is now: rows other processes logged or saved
+        for k in self.dropped: self._forget(k)
+        for r in mine.values(): self._put(r, changed=False)
+        self.changed,self.dropped = set(),set()
+        tmp = self.path.with_name(f'.{self.path.name}.new')
+        tmp.unlink(missing_ok=True)
+        append_csv_rows(tmp, manifest_fields, self.rows.values())
+        os.replace(tmp, self.path)
+        return self.path
 
 # %% ../nbs/04_manifest.ipynb #69b13589
 @patch
@@ -116,10 +138,10 @@ def relocate(self:Manifest,
         k = self.files.get(f)
         if k is None: k = f; self.rows[k] = dict(file=f, label=Path(f).parts[0] if len(Path(f).parts) > 1 else '')
         r = self.rows.pop(k)
-        self.files.pop(f, None)
+        self.files.pop(f, None); self.dropped.add(k); self.changed.discard(k)
         if k == f: k = n   # a local photo's row is keyed by its file
         r = {**r, 'file': n, **{a: ('' if v is None else v) for a,v in fields.items()}}
-        self.rows[k] = r; self.files[n] = k
+        self.rows[k] = r; self.files[n] = k; self.changed.add(k); self.dropped.discard(k)
         return r
 
 # %% ../nbs/04_manifest.ipynb #mv0002

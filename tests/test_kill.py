@@ -51,3 +51,31 @@ def test_export_model_killed_at_random_moments_always_leaves_a_model_that_loads(
     assert len(got['exports']) > n, "the children barely exported: the kills did not land in the middle of the work"
     assert len(set(got['results'])) > 1, "the model did not change between kills"
     assert got['files'] == ['.model.json.lock', 'exports.log', 'model.json', 'model.safetensors'], got['files']
+
+
+RACE_WORKER = """
+import sys, random
+from catdetect.download import download_images
+dest, base, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+urls = [f'{base}/img/cat/{i}.jpg' for i in range(45)]
+random.Random(seed).shuffle(urls)
+download_images(dest, urls=urls, n_workers=4, timeout=5, progress=False)
+print('[]')
+"""
+
+
+def test_two_processes_downloading_into_one_folder_lose_no_row(tmp_path):
+    "Two notebook tabs downloading the same list into one folder: every URL has its row, every file a row that says ok."
+    from catdetect.testing import local_server, photo_bytes
+    from catdetect.manifest import Manifest
+    routes = {f'/img/cat/{i}.jpg': (200, {'Content-Type': 'image/jpeg'}, photo_bytes(i, (64, 48))) for i in range(45)}
+    with local_server(routes, latency=0.02) as srv:
+        procs = [subprocess.Popen([sys.executable, '-c', RACE_WORKER, str(tmp_path/'cats'), srv.url, str(s)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for s in (1, 2)]
+        outs = [p.communicate(timeout=240) for p in procs]
+    for p, (o, e) in zip(procs, outs): assert p.returncode == 0, e[-3000:]
+    m = Manifest(tmp_path/'cats'/'manifest.csv')
+    assert sorted(r['url'] for r in m) == sorted(srv.url + k for k in routes)
+    assert {r['status'] for r in m} <= {'ok', 'duplicate'}
+    files = sorted(f.name for f in (tmp_path/'cats').glob('*.jpg'))
+    assert files == sorted(r['file'] for r in m if r['status'] == 'ok') and len(files) == 45
