@@ -15,9 +15,9 @@ from fastcore.xdg import xdg_cache_home
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['image_extensions', 'CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline',
-           'sample_path', 'file_mode', 'atomic_write', 'open_regular', 'read_regular', 'sha256_file', 'csv_cell',
-           'csv_value', 'append_csv_rows', 'read_csv_rows', 'image_files_in', 'save_figure']
+__all__ = ['CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline', 'sample_path', 'file_mode',
+           'atomic_write', 'open_regular', 'read_regular', 'sha256_file', 'csv_cell', 'csv_value', 'append_csv_rows',
+           'read_csv_rows', 'image_files_in', 'save_figure']
 
 # %% ../nbs/00_core.ipynb #3b88955d
 class CatdetectError(Exception):
@@ -190,13 +190,13 @@ def read_csv_rows(path:str|Path, # The CSV
 # %% ../nbs/00_core.ipynb #1a7b0fd3
 import mimetypes
 mimetypes.init()   # the system's types too (.webp, ...), as they are by the time fastai reads them
-image_extensions = {k for k,v in mimetypes.types_map.items() if v.startswith('image/')}   # as fastai's
+_image_exts = {k for k,v in mimetypes.types_map.items() if v.startswith('image/')}   # as fastai's
 
 def image_files_in(path:str|Path, # Folder to walk
                    recurse:bool=True, # Include sub-folders (followed through links, each real folder once)
                    extensions:set|None=None) -> list: # Suffixes to keep (default: image files, as fastai's `get_image_files`)
     "The image files under `path` in `get_image_files`' order (hidden files and folders skipped), in a walk that always ends."
-    exts,seen,out = {e.lower() for e in (extensions or image_extensions)},set(),[]
+    exts,seen,out = {e.lower() for e in (extensions or _image_exts)},set(),[]
     for root,dirs,fs in os.walk(path, followlinks=True):
         real = os.path.realpath(root)
         if real in seen: dirs[:] = []; continue   # a folder already walked, reached again through a link
