@@ -106,24 +106,42 @@ def check_image(src:str|Path|bytes, # Path to an image file, or its bytes
     return inspect_image(src, max_pixels)[0]
 
 # %% ../nbs/03_images.ipynb #9e63b4ab
-def _to_uint8(a):
+def _to_uint8(a, lo=None, hi=None):
+    "`a` scaled to 8 bits: floats in [0, 1] by 255, 16-bit and wider by their range (`lo`, `hi`: the whole image's, default `a`'s)."
     a = np.asarray(a, dtype=np.float64)
-    lo,hi = np.nanmin(a), np.nanmax(a)
+    if lo is None: lo,hi = np.nanmin(a), np.nanmax(a)
     if hi <= 1.0 and lo >= 0: a = a*255           # floats in [0, 1]
     elif hi > 255: a = a*(255/(65535 if hi <= 65535 else hi))   # 16-bit and wider
     return np.clip(np.nan_to_num(a), 0, 255).astype(np.uint8)
 
 # %% ../nbs/03_images.ipynb #1951d49e
+_wide = ('I', 'I;16', 'I;16B', 'I;16L', 'I;16N', 'F')
+
+def _strips(im, rows=256):
+    "`(y, strip)` for bands of `rows` rows of `im`: conversions work a band at a time."
+    for y in range(0, im.height, rows): yield y, im.crop((0, y, im.width, min(im.height, y+rows)))
+
+def _range(im):
+    "The smallest and largest value of a 16-bit, 32-bit or float image, NaN aside, a band at a time."
+    ext = [(np.nanmin(a), np.nanmax(a)) for a in (np.asarray(s, dtype=np.float64) for _,s in _strips(im)) if np.isfinite(a).any()]
+    return (min(e[0] for e in ext), max(e[1] for e in ext)) if ext else (0., 0.)
+
+def _rgb_strip(s, lo, hi):
+    "One band as RGB: wide values scaled, alpha composited on white, everything else converted."
+    if s.mode in _wide: return Image.fromarray(_to_uint8(s, lo, hi)).convert('RGB')
+    if s.mode == 'P' and 'transparency' in s.info: s = s.convert('RGBA')
+    if s.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La'):
+        s = s.convert('RGBA')
+        return Image.alpha_composite(Image.new('RGBA', s.size, (255, 255, 255, 255)), s).convert('RGB')
+    return s.convert('RGB')
+
 def to_rgb(im:Image.Image) -> Image.Image: # Any PIL image
-    "`im` as 8-bit RGB: alpha composited on white, 16-bit/float scaled, CMYK/palette/grayscale converted."
+    "`im` as 8-bit RGB: alpha composited on white, 16-bit/float scaled, CMYK/palette/grayscale converted; a band at a time."
     if im.mode == 'RGB': return im
-    if im.mode in ('I', 'I;16', 'I;16B', 'I;16L', 'I;16N', 'F'): return Image.fromarray(_to_uint8(im)).convert('RGB')
-    if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')
-    if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La'):
-        im = im.convert('RGBA')
-        bg = Image.new('RGBA', im.size, (255, 255, 255, 255))
-        return Image.alpha_composite(bg, im).convert('RGB')
-    return im.convert('RGB')
+    lo,hi = _range(im) if im.mode in _wide else (None, None)
+    out = Image.new('RGB', im.size)
+    for y,s in _strips(im): out.paste(_rgb_strip(s, lo, hi), (0, y))
+    return out
 
 # %% ../nbs/03_images.ipynb #4d46d635
 def _array_image(src):
