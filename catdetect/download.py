@@ -18,7 +18,8 @@ from .images import *
 from .manifest import *
 
 # %% auto #0
-__all__ = ['max_url_chars', 'is_internal_ip', 'is_internal_host', 'download_image', 'summarize_downloads', 'download_images']
+__all__ = ['max_url_chars', 'is_internal_ip', 'host_addresses', 'is_internal_host', 'download_image', 'summarize_downloads',
+           'download_images']
 
 # %% ../nbs/05_download.ipynb #dl001
 def is_internal_ip(ip:str) -> bool: # An IPv4 or IPv6 address
@@ -28,20 +29,33 @@ def is_internal_ip(ip:str) -> bool: # An IPv4 or IPv6 address
     return a.is_private or a.is_loopback or a.is_link_local or a.is_reserved or a.is_multicast or a.is_unspecified
 
 # %% ../nbs/05_download.ipynb #3688507b
-def is_internal_host(host:str) -> bool: # A host name or address, as in a URL
+def host_addresses(host:str) -> list: # A host name or address, as in a URL
+    "The addresses `host` resolves to, in the resolver's order ([] if it does not resolve)."
+    try: return list(dict.fromkeys(i[4][0] for i in socket.getaddrinfo(host.strip('[]'), None)))
+    except (socket.gaierror, UnicodeError, ValueError): return []
+
+def is_internal_host(host:str, # A host name or address, as in a URL
+                     addresses:list|None=None) -> bool: # Its addresses, resolved once (default: resolve it now)
     "True if `host` is, or resolves to, an internal address (an unresolvable name is not: its request fails anyway)."
-    try: infos = socket.getaddrinfo(host.strip('[]'), None)
-    except (socket.gaierror, UnicodeError, ValueError): return False
-    return any(is_internal_ip(i[4][0]) for i in infos)
+    return any(is_internal_ip(a) for a in (host_addresses(host) if addresses is None else addresses))
 
 # %% ../nbs/05_download.ipynb #29c7d7a2
 _ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36 catdetect'
-_watch = threading.local()   # the sockets this thread's current download opened, for its watchdog
+_watch = threading.local()   # the sockets this thread's current download opened (for its watchdog), and the addresses it checked
 
 # %% ../nbs/05_download.ipynb #dl100002
 def _watched(pool):
-    "A subclass of the urllib3 connection pool `pool` whose connections register their sockets in `_watch.socks`."
+    "A subclass of the urllib3 connection pool `pool` whose connections go to the checked addresses and register their sockets."
     class Conn(pool.ConnectionCls):
+        def _new_conn(self):   # the socket goes to an address checked for this host, never to a second answer of the resolver
+            pins,host = getattr(_watch, 'pins', {}).get(self.host),self._dns_host
+            if not pins: return super()._new_conn()
+            for i,ip in enumerate(pins):
+                self._dns_host = ip   # for the socket alone: the Host header and TLS (SNI, certificate) keep the name
+                try: return super()._new_conn()
+                except Exception:
+                    if i == len(pins)-1: raise
+                finally: self._dns_host = host
         def connect(self):
             super().connect()
             getattr(_watch, 'socks', []).append(self.sock)
@@ -86,19 +100,26 @@ class _Refused(Exception):
     def __init__(self, status, reason): self.status,self.reason = status,reason
 
 # %% ../nbs/05_download.ipynb #8e2fdd64
-def _check_url(url, internal_ok):
-    "Refuse what is not an http(s) URL with a host, and internal hosts unless `internal_ok`."
+def _check_url(url, internal_ok) -> bool:
+    "Refuse what is not an http(s) URL with a resolvable host, and internal hosts unless `internal_ok`; pin the addresses checked."
     try: parts = urlsplit(url); host = parts.hostname; parts.port
     except (ValueError, TypeError, AttributeError) as e: raise _Refused('rejected', f'not a valid URL ({e})') from None
     if parts.scheme not in ('http', 'https') or not host: raise _Refused('rejected', 'not an http(s) URL')
-    if not internal_ok and is_internal_host(host):
+    if any(c.isspace() or ord(c) < 32 or c in '<>"{}|\\^`' for c in host): raise _Refused('rejected', f'not a valid URL (host {host!r})')
+    addrs = host_addresses(host)   # resolved once: the connection goes to these, so a second answer can't differ
+    if not addrs: raise _Refused('failed', f'the name {host} does not resolve (offline, or a typo?)')
+    internal = is_internal_host(host, addrs)
+    if not internal_ok and internal:
         raise _Refused('rejected', f'redirected from a public address to an internal one ({host}): refused')
+    _watch.pins = {**getattr(_watch, 'pins', {}), host: addrs}
+    return internal
 
 # %% ../nbs/05_download.ipynb #1587559f
 def _open(s, url, timeout, max_redirects, allow_internal):
     "The response for `url` after following redirects, each checked by `_check_url`."
-    _check_url(url, True)
-    internal_ok = allow_internal if allow_internal is not None else is_internal_host(urlsplit(url).hostname)
+    _watch.pins = {}
+    internal = _check_url(url, True)
+    internal_ok = allow_internal if allow_internal is not None else internal
     for _ in range(max_redirects+1):
         r = s.get(url, stream=True, timeout=timeout, allow_redirects=False)
         if not r.is_redirect: return r

@@ -123,7 +123,7 @@ def test_a_batch_survives_every_hostile_server_and_reruns_are_bounded(hostile, t
 
 def test_redirect_from_public_to_internal_is_refused(hostile, tmp_path, monkeypatch):
     "'localhost' plays a public host (only 127.0.0.1 counts as internal): no traffic leaves this machine."
-    monkeypatch.setattr(dl, 'is_internal_host', lambda host: host == '127.0.0.1')
+    monkeypatch.setattr(dl, 'is_internal_host', lambda host, addresses=None: host == '127.0.0.1')
     with local_server({'/meta.jpg': (302, {'Location': hostile.url + '/ok.jpg'}, b''),
                        '/hop.jpg': (302, {'Location': '/meta.jpg'}, b''),
                        '/fine.jpg': (302, {'Location': hostile.url.replace('127.0.0.1', 'localhost') + '/ok.jpg'}, b'')}) as srv:
