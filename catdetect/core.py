@@ -17,7 +17,7 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 # %% auto #0
 __all__ = ['CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline', 'sample_path', 'file_mode',
            'atomic_write', 'open_regular', 'read_regular', 'sha256_file', 'csv_cell', 'csv_value', 'append_csv_rows',
-           'read_csv_rows', 'image_files_in', 'save_figure']
+           'csv_bytes', 'read_csv_rows', 'image_files_in', 'save_figure']
 
 # %% ../nbs/00_core.ipynb #3b88955d
 class CatdetectError(Exception):
@@ -161,12 +161,22 @@ def append_csv_rows(path:str|Path, # The CSV (created, with a header, if missing
         if (end := _complete_end(data)) < len(data): b.truncate(end)   # a torn row (its work is done again), never glued to the next
         b.seek(0, os.SEEK_END)
         f = io.TextIOWrapper(b, encoding='utf-8', errors='surrogateescape', newline='', write_through=True)
-        w = csv.writer(f, lineterminator='\n', quoting=csv.QUOTE_ALL)   # quoted: a bare CR in a name would end the row otherwise
+        w = _csv_writer(f)
         if not b.tell(): w.writerow(fields)
         for r in rows:
             w.writerow([csv_cell(r.get(k)) for k in fields]); f.flush(); n += 1
         f.detach()
     return n
+
+def _csv_writer(f): return csv.writer(f, lineterminator='\n', quoting=csv.QUOTE_ALL)   # quoted: a bare CR in a name would end a row
+
+def csv_bytes(fields:list, # The columns
+              rows) -> bytes: # Dicts
+    "A whole CSV, written as `append_csv_rows` writes rows: for `atomic_write`."
+    f = io.StringIO(newline='')
+    w = _csv_writer(f); w.writerow(fields)
+    for r in rows: w.writerow([csv_cell(r.get(k)) for k in fields])
+    return f.getvalue().encode('utf-8', errors='surrogateescape')
 
 # %% ../nbs/00_core.ipynb #c47fa082
 def read_csv_rows(path:str|Path, # The CSV

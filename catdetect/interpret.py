@@ -164,8 +164,5 @@ def plot_label_issues(learn, # A `Learner` from `train_classifier` (with `label_
 def save_label_issues(learn, # A `Learner` from `train_classifier` (with `label_issues`)
                       fname:str|Path) -> Path: # The CSV to write
     "Write the flagged photos to a CSV: file, split, given and suggested label, their out-of-fold probabilities."
-    import csv, io as _io
-    buf = _io.StringIO()
-    w = csv.DictWriter(buf, ['item', 'split', 'given', 'suggested', 'given_prob', 'suggested_prob'], lineterminator='\n')
-    w.writeheader(); w.writerows(getattr(learn, 'label_issues', None) or [])
-    return atomic_write(fname, buf.getvalue())
+    rows = [{**r, 'item': str(r['item'])} for r in getattr(learn, 'label_issues', None) or []]
+    return atomic_write(fname, csv_bytes(['item', 'split', 'given', 'suggested', 'given_prob', 'suggested_prob'], rows))

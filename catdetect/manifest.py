@@ -120,11 +120,8 @@ def save(self:Manifest) -> Path:
         for k in self.dropped: self._forget(k)
         for r in mine.values(): self._put(r, changed=False)
         self.changed,self.dropped = set(),set()
-        tmp = self.path.with_name(f'.{self.path.name}.new')
-        tmp.unlink(missing_ok=True)
-        append_csv_rows(tmp, manifest_fields, self.rows.values())
-        os.replace(tmp, self.path)
-        return self.path
+        for old in self.root.glob(f'.{self.path.name}.*.part'): old.unlink(missing_ok=True)   # a killed save's temporary
+        return atomic_write(self.path, csv_bytes(manifest_fields, self.rows.values()))
 
 # %% ../nbs/04_manifest.ipynb #69b13589
 @patch

@@ -19,7 +19,8 @@ import nbformat
 from PIL import Image
 from catdetect.core import sample_path
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]   # each trains in a kernel: minutes on a loaded 2-core machine
+CELL_TIMEOUT = 400   # a cell that hangs fails with its source, before pytest-timeout stops the test
 
 UPLOAD = "{name}.value = ({{'name': 'photo.jpg', 'type': 'image/jpeg', 'size': len(_b), 'content': memoryview(_b), " \
          "'last_modified': __import__('datetime').datetime.now()}},)"
@@ -197,14 +198,16 @@ def run_cells(book, cells, header, name, env_extra=None):
     src = [upload(c.split(':', 1)[1], photo) if c.startswith('UPLOAD:') else c for c in cells]
     nb.cells = [nbformat.v4.new_code_cell(c) for c in pre + src]
     env = dict(os.environ, TORCH_HOME=str(book/'torch'), MPLBACKEND='Agg', **(env_extra or {}))
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': str(book/'work')}})
+    client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name='python3', resources={'metadata': {'path': str(book/'work')}})
     old = dict(os.environ); os.environ.update(env)
     try: client.execute()
-    except nbclient.exceptions.CellExecutionError as e:
+    except (nbclient.exceptions.CellExecutionError, nbclient.exceptions.CellTimeoutError, nbclient.exceptions.DeadKernelError) as e:
         failed = next((c for c in nb.cells if any(o.get('output_type') == 'error' for o in c.get('outputs', []))), None)
-        pytest.fail(f"{name}: a cell failed as written:\n{failed.source if failed else ''}\n{str(e)[-1500:]}")
-    finally: os.environ.clear(); os.environ.update(old)
-    nbformat.write(nb, book/f'{name}.ipynb')
+        if failed is None: failed = next((c for c in reversed(nb.cells) if c.get('execution_count')), None)   # a timeout: the last cell started
+        pytest.fail(f"{name}: a cell failed as written ({type(e).__name__}):\n{failed.source if failed else ''}\n{str(e)[-1500:]}")
+    finally:
+        os.environ.clear(); os.environ.update(old)
+        nbformat.write(nb, book/f'{name}.ipynb')   # with the outputs so far, to look at when a cell failed
     return nb
 
 
@@ -246,12 +249,11 @@ def test_course_lesson_2(book):
 
 
 def test_the_same_cells_on_catdetects_own_learners(book):
-    run_cells(book, ["path = untar_data(URLs.PETS)/'images'"] + OWN + [
-        # a learner saved by fastbook's learn.export() loads and predicts in a fresh process, from a str
-        "import subprocess, sys\nr = subprocess.run([sys.executable, '-c', \"from catdetect.all import *; "
-        "print(load_learner(Path('" + str(book/'data'/'oxford-iiit-pet'/'images'/'export.pkl') + "')).predict('images/grizzly.jpg')[0])\"], "
-        "capture_output=True, text=True)\nassert r.returncode == 0 and r.stdout.split()[-1] in ('cat', 'dog'), r.stdout[-500:] + r.stderr[-2000:]"],
-        'from catdetect.all import *\nfrom fastai.vision.widgets import *', 'own-catdetect')
+    run_cells(book, ["path = untar_data(URLs.PETS)/'images'"] + OWN, 'from catdetect.all import *\nfrom fastai.vision.widgets import *', 'own-catdetect')
+    # the learner saved by fastbook's learn.export() loads and predicts in a fresh process, from a str
+    code = f"from catdetect.all import *; print(load_learner(Path({str(book/'data'/'oxford-iiit-pet'/'images'/'export.pkl')!r})).predict('images/grizzly.jpg')[0])"
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=book/'work')
+    assert r.returncode == 0 and r.stdout.split()[-1] in ('cat', 'dog'), r.stdout[-500:] + r.stderr[-2000:]
 
 
 INPUTS = """
