@@ -93,10 +93,26 @@ def _convert(root, f, i, max_size, m):
     "Convert `f` to an RGB JPEG no larger than `max_size`, the original set aside; returns (new file, its info)."
     im = resize_to_max(to_rgb(open_image(f)), max_size)
     new = f if f.suffix.lower() in ('.jpg', '.jpeg') else f.with_suffix('.jpg')
-    orig = m.move(f)
-    save_image(im, new)
+    tmp = save_image(im, new.with_name(f'.{new.name}{_converting}'))   # 1. the converted photo, complete, under a hidden name
+    orig = m.move(f)                                                    # 2. the original set aside
+    os.replace(tmp, new)                                                # 3. the converted photo takes its place
     m.relocate(orig, new, reason=f'converted from {i["mode"]} {i["width"]}x{i["height"]}; original in {m.rel(orig)}')
     return new,dict(i, width=im.width, height=im.height, sha256=sha256_file(new))
+
+# %% ../nbs/06_clean.ipynb #8b545c18
+_converting = '.converting.jpg'
+
+def _mend(root, m):
+    "Finish or undo what a stopped run left: converted photos under their hidden name, set-aside photos without a row."
+    for t in root.rglob(f'.*{_converting}'):
+        if '.removed' in t.relative_to(root).parts: continue
+        real = t.with_name(t.name[1:].removesuffix(_converting))
+        original = [p for p in t.parent.iterdir() if not p.name.startswith('.') and p.stem == real.stem]
+        if original: t.unlink()            # stopped before the original was set aside: convert again
+        else: os.replace(t, real)          # stopped after: the converted photo takes its place
+    gone = root/'.removed'
+    for f in (image_files_in(gone) if gone.is_dir() else []):
+        if m.row_of(f) is None: m.update(dict(file=m.rel(f), status='removed', reason='set aside by a run that was stopped before it wrote its manifest'))
 
 # %% ../nbs/06_clean.ipynb #cl00a
 def _candidates(root):
@@ -136,6 +152,7 @@ def clean_images(path:str|Path, # Folder with one sub-folder of images per class
     root = Path(path)
     if not root.is_dir(): raise DataError(f"{root} is not a folder.", "Pass the folder with one sub-folder of photos per class.")
     m = Manifest(Path(manifest) if manifest else root/'manifest.csv')
+    _mend(root, m)
     def set_aside(f, status, reason): m.move(f, status=status, reason=reason)
     fns,outside = _candidates(root)
     info = parallel(_inspect, fns, min_size=min_size, max_size=max_size, n_workers=n_workers, threadpool=True, progress=progress)

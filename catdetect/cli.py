@@ -186,9 +186,16 @@ class CommandFailed(str):
     def __new__(cls, msg, code=1): o = super().__new__(cls, msg); o.code = code; return o
 
 # %% ../nbs/16_cli.ipynb #71ba17b6
+import errno
+_disk_errnos = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+
 def _one_line(e) -> str:
     "What went wrong, in one line: a catdetect error's problem and remedy, or another exception's type and message."
     if isinstance(e, CatdetectError): return f"{e.problem} What to do: {e.remedy}".replace('\n', ' ') if e.remedy else e.problem
+    if isinstance(e, OSError) and e.errno in _disk_errnos:   # the disk or the folder, not a bug: no file name when a write fails
+        where = f"{e.filename}: " if e.filename else ''
+        return (f"{where}could not write ({e.strerror or e}). What to do: free some space, or choose a folder you can write to, "
+                "and run the same command again: what was done is kept and not done again.")
     if isinstance(e, OSError) and e.filename: return f"{e.filename}: {e.strerror or e}"
     return f"unexpected error ({type(e).__name__}: {str(e)[:300]}). Set CATDETECT_DEBUG=1 to see where it happened.".replace('\n', ' ')
 

@@ -214,14 +214,14 @@ def download_image(url:str, # http(s) URL of an image
     limit_s = max_seconds or 10*timeout
     deadline = time.monotonic() + limit_s
     fd,tmp = tempfile.mkstemp(dir=dest, prefix='.dl-', suffix='.part')
-    os.close(fd); tmp = Path(tmp)
+    tmp = Path(tmp); _hold(fd)   # locked while this process lives: a later run knows a live download from a killed one's
     try:
         sha = _fetch(url, tmp, timeout, max_bytes, limit_s, deadline, max_redirects, allow_internal)
         return _keep(url, tmp, sha, dest, max_size, max_pixels, lock, saved)
     except Exception as e:
         e = _failure(e, deadline, limit_s, timeout)
         return _row(url, e.status, e.reason)
-    finally: tmp.unlink(missing_ok=True)
+    finally: tmp.unlink(missing_ok=True); os.close(fd)
 
 # %% ../nbs/05_download.ipynb #419a3a13
 def summarize_downloads(rows) -> str: # Manifest rows
@@ -254,12 +254,22 @@ def _line_problem(url, seen) -> tuple|None:
 def _shown(url): return url[:200] + '...' if isinstance(url, str) and len(url) > max_url_chars else url
 
 # %% ../nbs/05_download.ipynb #3a61d45d
+def _hold(fd):
+    "Lock the open file `fd` (an `flock`, released by the system when the process ends, however it ends)."
+    try: import fcntl; fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (ImportError, OSError): pass   # no flock (Windows): stale files are then told by their age
+
 def _remove_stale_parts(dest, age):
-    "Remove the half downloads (`.dl-*.part`) a killed run left in `dest`: older than `age` seconds, no live download's."
+    "Remove the half downloads (`.dl-*.part`) a killed run left in `dest`: unlocked (their process is gone), or older than `age` seconds."
+    try: import fcntl
+    except ImportError: fcntl = None
     for f in dest.glob('.dl-*.part'):
         try:
-            if time.time() - f.stat().st_mtime > age: f.unlink()
-        except OSError: pass   # another process removed it first
+            with open(f, 'rb') as h:
+                if fcntl: fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB)   # taken: no live process holds it
+                elif time.time() - f.stat().st_mtime <= age: continue
+                f.unlink()
+        except OSError: pass   # locked by a live download, or removed by another process first
 
 # %% ../nbs/05_download.ipynb #00a335cb
 def _subfolder(dest, root):

@@ -19,7 +19,7 @@ import nbformat
 from PIL import Image
 from catdetect.core import sample_path
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]   # each trains in a kernel: minutes on a loaded 2-core machine
+pytestmark = [pytest.mark.slow, pytest.mark.book, pytest.mark.timeout(900)]   # each trains in a kernel: minutes on a loaded 2-core machine
 CELL_TIMEOUT = 400   # a cell that hangs fails with its source, before pytest-timeout stops the test
 
 UPLOAD = "{name}.value = ({{'name': 'photo.jpg', 'type': 'image/jpeg', 'size': len(_b), 'content': memoryview(_b), " \

@@ -79,3 +79,111 @@ def test_two_processes_downloading_into_one_folder_lose_no_row(tmp_path):
     assert {r['status'] for r in m} <= {'ok', 'duplicate'}
     files = sorted(f.name for f in (tmp_path/'cats').glob('*.jpg'))
     assert files == sorted(r['file'] for r in m if r['status'] == 'ok') and len(files) == 45
+
+
+KILL_LOOP = """
+import os, sys, json, random, signal, time
+import torch; torch.set_num_threads(1)
+def killed_runs(work, n, lo, hi, seed=0):
+    "Run `work()` in a forked child `n` times, each killed with SIGKILL after a random lo..hi seconds (or when it ends)."
+    rng, ended, crashed = random.Random(seed), 0, 0
+    for i in range(n):
+        pid = os.fork()
+        if pid == 0:
+            try: work()
+            except BaseException: import traceback; traceback.print_exc()
+            finally: os._exit(0)
+        t = time.monotonic() + rng.uniform(lo, hi)
+        while time.monotonic() < t:
+            p, status = os.waitpid(pid, os.WNOHANG)
+            if p: ended += 1; crashed += status != 0; break
+            time.sleep(0.01)
+        else: os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0)
+    assert not crashed, f"{crashed} runs crashed"
+    return ended
+"""
+
+DOWNLOAD_WORKER = KILL_LOOP + """
+from catdetect.testing import local_server, photo_bytes
+from catdetect.download import download_images
+from catdetect.manifest import Manifest
+from pathlib import Path
+dest, n = Path(sys.argv[1]), int(sys.argv[2])
+routes = {f'/p/{i}.jpg': (200, {'Content-Type': 'image/jpeg'}, photo_bytes(i, (300, 200))) for i in range(40)}
+with local_server(routes, latency=0.4) as srv:   # 40 URLs, 4 at a time: 4 s of work, killed after 0.05-0.8 s
+    urls = [srv.url + k for k in routes]
+    ended = killed_runs(lambda: download_images(dest, urls=urls, n_workers=4, timeout=5, progress=False), n, 0.05, 0.6)
+    download_images(dest, urls=urls, n_workers=4, timeout=5, progress=False)   # the run that finishes
+m = Manifest(dest/'manifest.csv')
+print(json.dumps(dict(ended=ended, rows={r['url'].rsplit('/', 1)[1]: r['status'] for r in m}, ok_files=sorted(r['file'] for r in m if r['status'] == 'ok'),
+                      files=sorted(f.name for f in dest.iterdir()))))
+"""
+
+
+def test_download_images_killed_at_random_moments_then_rerun_has_every_url_once(tmp_path):
+    got = run_worker(DOWNLOAD_WORKER, tmp_path/'cats', 12)
+    assert got['ended'] < 12, "no run was killed in the middle"
+    assert sorted(got['rows']) == sorted(f'{i}.jpg' for i in range(40)) and set(got['rows'].values()) == {'ok'}, got['rows']
+    photos = [f for f in got['files'] if f.endswith('.jpg')]
+    assert photos == got['ok_files'] and len(photos) == 40   # every file has its row, every row its file
+    assert [f for f in got['files'] if not f.endswith('.jpg')] == ['.manifest.csv.lock', 'manifest.csv']   # no half download left
+
+
+PREDICT_WORKER = KILL_LOOP + """
+from catdetect.predict import predict_folder
+from catdetect.core import read_csv_rows
+from pathlib import Path
+model, folder, out, n = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+ended = killed_runs(lambda: predict_folder(model, folder, out, bs=2, n_workers=1, progress=False), n, 0.2, 1.5)
+predict_folder(model, folder, out, bs=2, n_workers=1, progress=False)
+print(json.dumps(dict(ended=ended, files=[r['file'] for r in read_csv_rows(out)], labels=sorted({r['label'] for r in read_csv_rows(out)}))))
+"""
+
+
+def test_predict_folder_killed_at_random_moments_then_rerun_has_every_photo_once(trained, tmp_path):
+    import shutil
+    from catdetect.core import sample_path
+    from catdetect.export import export_model
+    model = export_model(trained, tmp_path/'pets')
+    folder = tmp_path/'photos'; folder.mkdir()
+    for f in sorted(sample_path().glob('*.jpg'))[:200]: shutil.copy(f, folder/f.name)   # a few seconds of work for each run
+    got = run_worker(PREDICT_WORKER, model, folder, tmp_path/'out.csv', 8)
+    assert got['ended'] < 8, "no run was killed in the middle"
+    assert sorted(got['files']) == sorted(str(folder/f.name) for f in folder.iterdir())   # each photo exactly once
+    assert got['labels'] and not set(got['labels']) - {'cat', 'dog', 'not sure'}
+
+
+CLEAN_WORKER = KILL_LOOP + """
+from catdetect.clean import clean_images
+from pathlib import Path
+root, n = Path(sys.argv[1]), int(sys.argv[2])
+ended = killed_runs(lambda: clean_images(root, max_size=120, progress=False), n, 0.1, 1.0)
+s = clean_images(root, max_size=120, progress=False)
+print(json.dumps(dict(ended=ended, kept=s['kept'])))
+"""
+
+
+def test_clean_images_killed_at_random_moments_keeps_what_an_uninterrupted_run_keeps(tmp_path):
+    "Killed and rerun, the folder keeps the photos a run never stopped keeps; every photo set aside is there, with its row."
+    import shutil
+    from catdetect.testing import fake_photo
+    from catdetect.manifest import Manifest
+    from catdetect.clean import clean_images
+    def messy(root):
+        for c in ('a', 'b'):
+            (root/c).mkdir(parents=True)
+            for k in range(40): fake_photo(k + 100*(c == 'b'), (600, 400)).save(root/c/f'{k}.png')   # converted and shrunk
+        shutil.copy(root/'a'/'1.png', root/'a'/'copy.png'); (root/'b'/'page.jpg').write_bytes(b'<html>gone</html>')
+        return root
+    calm = messy(tmp_path/'calm'); ref = clean_images(calm, max_size=120, progress=False)
+    got = run_worker(CLEAN_WORKER, messy(tmp_path/'killed'), 10)
+    assert got['ended'] < 10, "no run was killed in the middle"
+    def kept(root): return sorted(p.relative_to(root).as_posix() for p in root.rglob('*.jpg') if '.removed' not in p.parts and not p.name.startswith('.'))
+    assert kept(tmp_path/'killed') == kept(calm) and got['kept'] == ref['kept'] == 80
+    root = tmp_path/'killed'
+    m = Manifest(root/'manifest.csv')
+    assert {r['file'] for r in m if r['status'] == 'ok'} == set(kept(root))
+    aside = [p for p in (root/'.removed').rglob('*') if p.is_file()]
+    assert all(m.row_of(p) is not None for p in aside)                        # no file without a row
+    assert {p.stem for p in aside} >= {f'{k}' for k in range(40)} | {'copy', 'page'}   # every original is still there
+    assert not [p for p in root.rglob('.*') if p.is_file() and not p.name.endswith('.lock')]   # nothing half-written left
