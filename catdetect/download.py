@@ -197,6 +197,24 @@ def _fetch(url, tmp, timeout, max_bytes, limit_s, deadline, max_redirects, allow
     with open(tmp, 'wb') as f, _watchdog(limit_s) as s:
         with _open(s, url, timeout, max_redirects, allow_internal) as r: return _stream(r, f, max_bytes, deadline, limit_s)[0]
 
+# %% ../nbs/05_download.ipynb #3a61d45d
+def _hold(fd):
+    "Lock the open file `fd` (an `flock`, released by the system when the process ends, however it ends)."
+    try: import fcntl; fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (ImportError, OSError): pass   # no flock (Windows): stale files are then told by their age
+
+def _remove_stale_parts(dest, age):
+    "Remove the half downloads (`.dl-*.part`) a killed run left in `dest`: unlocked (their process is gone), or older than `age` seconds."
+    try: import fcntl
+    except ImportError: fcntl = None
+    for f in dest.glob('.dl-*.part'):
+        try:
+            with open(f, 'rb') as h:
+                if fcntl: fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB)   # taken: no live process holds it
+                elif time.time() - f.stat().st_mtime <= age: continue
+                f.unlink()
+        except OSError: pass   # locked by a live download, or removed by another process first
+
 # %% ../nbs/05_download.ipynb #dl008
 def download_image(url:str, # http(s) URL of an image
                    dest:str|Path, # Folder to save into
@@ -252,24 +270,6 @@ def _line_problem(url, seen) -> tuple|None:
     return None
 
 def _shown(url): return url[:200] + '...' if isinstance(url, str) and len(url) > max_url_chars else url
-
-# %% ../nbs/05_download.ipynb #3a61d45d
-def _hold(fd):
-    "Lock the open file `fd` (an `flock`, released by the system when the process ends, however it ends)."
-    try: import fcntl; fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except (ImportError, OSError): pass   # no flock (Windows): stale files are then told by their age
-
-def _remove_stale_parts(dest, age):
-    "Remove the half downloads (`.dl-*.part`) a killed run left in `dest`: unlocked (their process is gone), or older than `age` seconds."
-    try: import fcntl
-    except ImportError: fcntl = None
-    for f in dest.glob('.dl-*.part'):
-        try:
-            with open(f, 'rb') as h:
-                if fcntl: fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB)   # taken: no live process holds it
-                elif time.time() - f.stat().st_mtime <= age: continue
-                f.unlink()
-        except OSError: pass   # locked by a live download, or removed by another process first
 
 # %% ../nbs/05_download.ipynb #00a335cb
 def _subfolder(dest, root):
