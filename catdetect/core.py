@@ -170,6 +170,7 @@ def append_csv_rows(path:str|Path, # The CSV (created, with a header, if missing
 
 def _csv_writer(f): return csv.writer(f, lineterminator='\n', quoting=csv.QUOTE_ALL)   # quoted: a bare CR in a name would end a row
 
+# %% ../nbs/00_core.ipynb #ff669b1a
 def csv_bytes(fields:list, # The columns
               rows) -> bytes: # Dicts
     "A whole CSV, written as `append_csv_rows` writes rows: for `atomic_write`."

@@ -135,6 +135,7 @@ def _rgb_strip(s, lo, hi):
         return Image.alpha_composite(Image.new('RGBA', s.size, (255, 255, 255, 255)), s).convert('RGB')
     return s.convert('RGB')
 
+# %% ../nbs/03_images.ipynb #ca69ef56
 def to_rgb(im:Image.Image) -> Image.Image: # Any PIL image
     "`im` as 8-bit RGB: alpha composited on white, 16-bit/float scaled, CMYK/palette/grayscale converted; a band at a time."
     if im.mode == 'RGB': return im
