@@ -150,15 +150,21 @@ def _complete_end(data:bytes) -> int:
         if quotes % 2 == 0: end = pos
     return end
 
+_whole = {}   # CSV path -> its (device, inode, size, mtime) when this process last left it with whole rows
+
+def _stamp(b): st = os.fstat(b.fileno()); return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
 def append_csv_rows(path:str|Path, # The CSV (created, with a header, if missing or empty)
                     fields:list, # Its columns
                     rows) -> int: # Dicts (or an iterable yielding them): each is written and flushed at once
     "Append `rows` to the CSV at `path`, first cutting off a row a killed run left half-written; returns how many were written."
     path,n = Path(path),0
     path.parent.mkdir(parents=True, exist_ok=True)
+    key = os.path.abspath(path)
     with open(path, 'a+b') as b:
-        b.seek(0); data = b.read()
-        if (end := _complete_end(data)) < len(data): b.truncate(end)   # a torn row (its work is done again), never glued to the next
+        if _whole.get(key) != _stamp(b):   # changed since this process wrote it (or never written by it): look for a torn row
+            b.seek(0); data = b.read()
+            if (end := _complete_end(data)) < len(data): b.truncate(end)   # a torn row (its work is done again), never glued to the next
         b.seek(0, os.SEEK_END)
         f = io.TextIOWrapper(b, encoding='utf-8', errors='surrogateescape', newline='', write_through=True)
         w = _csv_writer(f)
@@ -166,6 +172,7 @@ def append_csv_rows(path:str|Path, # The CSV (created, with a header, if missing
         for r in rows:
             w.writerow([csv_cell(r.get(k)) for k in fields]); f.flush(); n += 1
         f.detach()
+        _whole[key] = _stamp(b)   # the next append (a manifest logs one row at a time) need not read the file again
     return n
 
 def _csv_writer(f): return csv.writer(f, lineterminator='\n', quoting=csv.QUOTE_ALL)   # quoted: a bare CR in a name would end a row
@@ -201,15 +208,19 @@ def read_csv_rows(path:str|Path, # The CSV
     return rows
 
 # %% ../nbs/00_core.ipynb #1a7b0fd3
-import mimetypes
-mimetypes.init()   # the system's types too (.webp, ...), as they are by the time fastai reads them
-_image_exts = {k for k,v in mimetypes.types_map.items() if v.startswith('image/')}   # as fastai's
+import functools, mimetypes
+
+@functools.cache
+def _image_exts():
+    "Image suffixes, as fastai's `image_extensions`, with the system's types too (.webp, ...): read on first use, not at import."
+    mimetypes.init()
+    return {k for k,v in mimetypes.types_map.items() if v.startswith('image/')}
 
 def image_files_in(path:str|Path, # Folder to walk
                    recurse:bool=True, # Include sub-folders (followed through links, each real folder once)
                    extensions:set|None=None) -> list: # Suffixes to keep (default: image files, as fastai's `get_image_files`)
     "The image files under `path` in `get_image_files`' order (hidden files and folders skipped), in a walk that always ends."
-    exts,seen,out = {e.lower() for e in (extensions or _image_exts)},set(),[]
+    exts,seen,out = {e.lower() for e in (extensions or _image_exts())},set(),[]
     for root,dirs,fs in os.walk(path, followlinks=True):
         real = os.path.realpath(root)
         if real in seen: dirs[:] = []; continue   # a folder already walked, reached again through a link
