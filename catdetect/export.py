@@ -17,7 +17,7 @@ from .calibrate import fit_calibration
 import catdetect, catdetect.data  # catdetect.data: the label functions a pickled Learner refers to
 
 # %% auto #0
-__all__ = ['format_name', 'format_version', 'spec_schema', 'max_spec_bytes', 'head_config', 'model_spec', 'model_paths',
+__all__ = ['format_name', 'format_version', 'max_spec_bytes', 'spec_schema', 'head_config', 'model_spec', 'model_paths',
            'pending_weights', 'commit_model', 'export_model', 'read_spec', 'load_weights', 'load_pickled_learner',
            'load_learner_safe']
 
@@ -80,6 +80,8 @@ def _export_pickle(learn, path):
     return path
 
 # %% ../nbs/13_export.ipynb #e418f6fb
+max_spec_bytes = 1_000_000   # a model description is a few kB: more is not one
+
 def pending_weights(wpath:Path, # The weights file of a model
                     sha:str) -> Path: # The sha256 of the weights being committed
     "Where `commit_model` writes weights of sha256 `sha` before they take the name `wpath`."
@@ -89,14 +91,20 @@ def _model_lock(jpath):
     from filelock import FileLock
     return FileLock(jpath.with_name(f'.{jpath.name}.lock'), timeout=600)
 
+def _roll_forward(wpath, sha):
+    "Give the pending weights of sha256 `sha`, if any, their name: the last step of an export stopped after its commit (under the lock)."
+    if (pend := pending_weights(wpath, sha)).exists(): os.replace(pend, wpath)
+
 # %% ../nbs/13_export.ipynb #6d16518b
 def commit_model(jpath:Path, # The description to write
                  text:str, # Its JSON
                  data:bytes, # The weights' safetensors bytes
                  sha:str) -> Path: # Their sha256, as the description records it
     "Write a model's two files so that a reader finds the old model or the new one, never a mix, whenever the run stops."
-    wpath = jpath.with_name(jpath.name.removesuffix('.json') + '.safetensors')
+    wpath = model_paths(jpath)[1]
     with _model_lock(jpath):
+        try: _roll_forward(wpath, json.loads(read_regular(jpath, max_spec_bytes))['weights']['sha256'])   # before the clean-up below
+        except (OSError, CatdetectError, ValueError, KeyError, TypeError): pass   # no description yet, or not one of ours: nothing to finish
         for old in [*wpath.parent.glob(f'.{wpath.name}.*'), *wpath.parent.glob(f'..{wpath.name}.*'), *jpath.parent.glob(f'.{jpath.name}.*.part')]:
             old.unlink(missing_ok=True)   # a killed export's leftovers: pending weights, half-written temporaries
         pend = atomic_write(pending_weights(wpath, sha), data)   # 1. the new weights, complete
@@ -218,8 +226,6 @@ def _agree(spec, jpath):
     except CatdetectError as e: bad(f"field `arch`: {e.problem}", e.remedy)
 
 # %% ../nbs/13_export.ipynb #ex0003
-max_spec_bytes = 1_000_000
-
 def read_spec(path:str|Path) -> dict: # `model`, `model.json` or `model.safetensors`
     "The checked JSON description of a saved model; `ModelFileError` naming the field that is wrong otherwise."
     jpath,wpath = model_paths(path)
@@ -274,8 +280,7 @@ def _weights_bytes(jpath, wpath, w):
             raise e from None
     data = _read_weights(pend, w)
     try:
-        with _model_lock(jpath).acquire(timeout=5):
-            if pend.exists(): os.replace(pend, wpath)   # finish the stopped export's last step
+        with _model_lock(jpath).acquire(timeout=5): _roll_forward(wpath, w['sha256'])   # finish the stopped export's last step
     except OSError: pass   # a read-only folder, or an export under way: the pending file serves as it is
     return data
 
