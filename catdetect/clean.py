@@ -103,7 +103,8 @@ def _convert(root, f, i, max_size, m):
 _converting = '.converting.jpg'
 
 def _mend(root, m):
-    "Finish or undo what a stopped run left: converted photos under their hidden name, set-aside photos without a row."
+    "Finish or undo what a stopped run left: half-written files, converted photos under their hidden name, set-aside photos without a row."
+    remove_stale_parts(root.rglob(f'..*{_converting}.*.part'))   # killed while writing a converted photo
     for t in root.rglob(f'.*{_converting}'):
         if '.removed' in t.relative_to(root).parts: continue
         real = t.with_name(t.name[1:].removesuffix(_converting))

@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #f604a2e5
 from __future__ import annotations
-import csv, hashlib, io, os, stat, tempfile, threading, warnings
+import csv, hashlib, io, os, stat, tempfile, threading, time, warnings
 from importlib.resources import files
 from pathlib import Path
 from fastcore.xdg import xdg_cache_home
@@ -16,8 +16,8 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 
 # %% auto #0
 __all__ = ['CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline', 'sample_path', 'file_mode',
-           'atomic_write', 'open_regular', 'read_regular', 'sha256_file', 'csv_cell', 'csv_value', 'append_csv_rows',
-           'csv_bytes', 'read_csv_rows', 'image_files_in', 'save_figure']
+           'hold_file', 'remove_stale_parts', 'atomic_write', 'open_regular', 'read_regular', 'sha256_file', 'csv_cell',
+           'csv_value', 'append_csv_rows', 'csv_bytes', 'read_csv_rows', 'image_files_in', 'save_figure']
 
 # %% ../nbs/00_core.ipynb #3b88955d
 class CatdetectError(Exception):
@@ -69,6 +69,27 @@ def file_mode() -> int:
         with _umask_lock: m = os.umask(0o22); os.umask(m)
     return 0o666 & ~m
 
+# %% ../nbs/00_core.ipynb #47801de6
+def hold_file(fd:int): # An open file descriptor
+    "Lock the open file `fd` (`flock`) for as long as it is open: others can then tell a live writer's file from a dead one's."
+    try: import fcntl; fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (ImportError, OSError): pass   # no flock (Windows): `remove_stale_parts` goes by age
+
+def remove_stale_parts(files, # Temporaries a writer may have left, e.g. `folder.glob('.*.part')`
+                       age:float=3600) -> list: # Without `flock`: remove only those older than this (seconds)
+    "Remove the files in `files` that no live process holds (their writers were killed); returns those removed."
+    try: import fcntl
+    except ImportError: fcntl = None
+    gone = []
+    for f in files:
+        try:
+            with open(f, 'rb') as h:
+                if fcntl: fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB)   # taken: no live process holds it
+                elif time.time() - Path(f).stat().st_mtime <= age: continue
+                Path(f).unlink(); gone.append(Path(f))
+        except OSError: pass   # held by a live writer, or removed by another process first
+    return gone
+
 # %% ../nbs/00_core.ipynb #7d72755f
 def atomic_write(path:str|Path, # Where the file should end up
                  data:bytes|str) -> Path: # Its whole content
@@ -76,6 +97,7 @@ def atomic_write(path:str|Path, # Where the file should end up
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd,tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.part')
+    hold_file(fd)   # while it is written: a later run can tell a killed writer's temporary from a live one's
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data.encode() if isinstance(data, str) else data)

@@ -197,24 +197,6 @@ def _fetch(url, tmp, timeout, max_bytes, limit_s, deadline, max_redirects, allow
     with open(tmp, 'wb') as f, _watchdog(limit_s) as s:
         with _open(s, url, timeout, max_redirects, allow_internal) as r: return _stream(r, f, max_bytes, deadline, limit_s)[0]
 
-# %% ../nbs/05_download.ipynb #3a61d45d
-def _hold(fd):
-    "Lock the open file `fd` (an `flock`, released by the system when the process ends, however it ends)."
-    try: import fcntl; fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except (ImportError, OSError): pass   # no flock (Windows): stale files are then told by their age
-
-def _remove_stale_parts(dest, age):
-    "Remove the half downloads (`.dl-*.part`) a killed run left in `dest`: unlocked (their process is gone), or older than `age` seconds."
-    try: import fcntl
-    except ImportError: fcntl = None
-    for f in dest.glob('.dl-*.part'):
-        try:
-            with open(f, 'rb') as h:
-                if fcntl: fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB)   # taken: no live process holds it
-                elif time.time() - f.stat().st_mtime <= age: continue
-                f.unlink()
-        except OSError: pass   # locked by a live download, or removed by another process first
-
 # %% ../nbs/05_download.ipynb #dl008
 def download_image(url:str, # http(s) URL of an image
                    dest:str|Path, # Folder to save into
@@ -232,7 +214,7 @@ def download_image(url:str, # http(s) URL of an image
     limit_s = max_seconds or 10*timeout
     deadline = time.monotonic() + limit_s
     fd,tmp = tempfile.mkstemp(dir=dest, prefix='.dl-', suffix='.part')
-    tmp = Path(tmp); _hold(fd)   # locked while this process lives: a later run knows a live download from a killed one's
+    tmp = Path(tmp); hold_file(fd)   # locked while this process lives: a later run knows a live download from a killed one's
     try:
         sha = _fetch(url, tmp, timeout, max_bytes, limit_s, deadline, max_redirects, allow_internal)
         return _keep(url, tmp, sha, dest, max_size, max_pixels, lock, saved)
@@ -307,7 +289,7 @@ def download_images(dest:str|Path, # Folder to save into
                     **kwargs): # Passed to `download_image`: `max_bytes`, `max_size`, `max_pixels`, ...
     "Download `urls` into `dest` in parallel, checked and resumable; returns their manifest rows (an `L`)."
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
-    _remove_stale_parts(dest, 2*(kwargs.get('max_seconds') or 10*timeout) + 60)
+    remove_stale_parts(dest.glob('.dl-*.part'), 2*(kwargs.get('max_seconds') or 10*timeout) + 60)   # a killed run's half downloads
     lines,seen = [],set()
     for u,t in _url_items(url_file, urls, max_pics):   # every entry gets its row, blank, repeated or absurd ones too
         lines.append((u, t, _line_problem(u, seen))); seen.add(u if isinstance(u, str) else None)
