@@ -97,6 +97,7 @@ def _convert(root, f, i, max_size, m):
     orig = m.move(f)                                                    # 2. the original set aside
     os.replace(tmp, new)                                                # 3. the converted photo takes its place
     m.relocate(orig, new, reason=f'converted from {i["mode"]} {i["width"]}x{i["height"]}; original in {m.rel(orig)}')
+    m.update(dict(file=m.rel(orig), label=_label(root, new), status='removed', reason=f'original of {m.rel(new)}, which is its converted copy'))
     return new,dict(i, width=im.width, height=im.height, sha256=sha256_file(new))
 
 # %% ../nbs/06_clean.ipynb #8b545c18
