@@ -32,5 +32,6 @@ from .calibrate import *
 from .export import *
 from .predict import *
 from .app import *
+from .web import export_web, read_web_model
 
 __all__ = [n for n in dir() if not n.startswith('_')]  # nbdev writes `__all__ = []` above: export all names, as fastai's `all` does

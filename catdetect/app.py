@@ -13,8 +13,8 @@ from .images import load_rgb
 from .predict import as_predictor, Prediction
 
 # %% auto #0
-__all__ = ['uploaded_files', 'describe_prediction', 'classify_upload', 'classifier_app', 'app_notebook', 'gradio_app',
-           'space_files']
+__all__ = ['uploaded_files', 'describe_prediction', 'classify_upload', 'classifier_app', 'app_notebook', 'guarded_image_box',
+           'example_photos', 'save_examples', 'gradio_app', 'space_files']
 
 # %% ../nbs/15_app.ipynb #7d841429
 def uploaded_files(value) -> list: # `FileUpload.value` of ipywidgets 8 (tuple of dicts) or 7 (dict of dicts), or `(name, bytes)` pairs
@@ -106,37 +106,97 @@ def app_notebook(model, # Path of a saved model
     dest.write_text(json.dumps(nb))
     return dest
 
-# %% ../nbs/15_app.ipynb #gr0002
-def _gradio_answer(pred, path):
-    "What the Gradio app shows for the uploaded file at `path`: (calibrated probabilities, text, thumbnail)."
-    if path is None: return {}, 'Upload a photo.', None
-    try: p = pred.predict(path)
-    except DataError as e: return {}, f"Can't classify it: {e.problem} {e.remedy}", None
-    im = load_rgb(path, draft=(512, 512)); im.thumbnail((256, 256))
-    return p.calibrated, describe_prediction(p), im
+# %% ../nbs/15_app.ipynb #1e8bc1c5
+def _data_url_file(url:str, max_bytes:int=50_000_000) -> str:
+    "A pasted photo (a `data:` URL) saved to a temporary file as it came, not decoded."
+    import base64, tempfile
+    head,_,b64 = url.partition(',')
+    if len(b64) > max_bytes*4//3 + 4: raise DataError(f"The pasted image is larger than {max_bytes:,} bytes.", "Give a photo, not a scan.")
+    f = tempfile.NamedTemporaryFile(prefix='catdetect-paste-', delete=False)
+    with f: f.write(base64.b64decode(b64) if ';base64' in head else b64.encode())
+    return f.name
 
-# %% ../nbs/15_app.ipynb #c728208b
+def guarded_image_box(**kwargs): # What `gr.Image` takes (label, sources, ...)
+    "Gradio's image box (preview, upload, paste, webcam) whose uploads reach the app as files, decoded by nothing before it."
+    import gradio as gr
+    class GuardedImage(gr.Image):
+        def get_block_name(self): return 'image'   # the browser shows Gradio's own image box
+        def preprocess(self, payload):
+            if payload is None: return None
+            return _data_url_file(payload.url) if payload.url and payload.url.startswith('data:') else payload.path
+    return GuardedImage(type='filepath', image_mode=None, **kwargs)
+
+# %% ../nbs/15_app.ipynb #7889728d
+def example_photos(model) -> list: # A `Predictor`, a `Learner`, or the path of a saved model
+    "The example photos that came with a saved model (in `NAME-examples/` beside it), sorted; none for a model in memory."
+    from catdetect.core import image_files_in
+    if not isinstance(model, (str, Path)): return []
+    d = Path(model).with_suffix('') if Path(model).suffix in ('.json', '.safetensors') else Path(model)
+    d = d.with_name(d.name + '-examples')
+    return sorted(map(str, image_files_in(d))) if d.is_dir() else []
+
+def save_examples(model:str|Path, # A saved model (`model`, `model.json`)
+                  photos:list) -> list: # Photos to show as examples
+    "Copy `photos` beside the saved `model` as its example photos; returns them."
+    import shutil
+    d = Path(model).with_suffix('') if Path(model).suffix in ('.json', '.safetensors') else Path(model)
+    d = d.with_name(d.name + '-examples'); d.mkdir(parents=True, exist_ok=True)
+    for f in photos: atomic_write(d/Path(f).name, Path(f).read_bytes())
+    return example_photos(model)
+
+# %% ../nbs/15_app.ipynb #09ee01cc
+def _gradio_answer(pred, path):
+    "What the image box's tab shows for the file at `path`: (calibrated probabilities, text)."
+    if path is None: return {}, 'Upload a photo.'
+    try: p = pred.predict(path)
+    except DataError as e: return {}, f"Can't classify it: {e.problem} {e.remedy}"
+    return p.calibrated, describe_prediction(p)
+
+def _gradio_many(pred, paths):
+    "What the several-photos tab shows: (thumbnail, answer) for each photo, and every file's answer as text."
+    shown,texts = [],[]
+    for f in paths or []:
+        name = Path(f).name
+        try: p = pred.predict(f)
+        except DataError as e: texts.append(f"{name}: Can't classify it: {e.problem}"); continue
+        im = load_rgb(f, draft=(384, 384)); im.thumbnail((192, 192))
+        t = describe_prediction(p); shown.append((im, f"{name}: {t.splitlines()[0]}")); texts.append(f"{name}: {t}")
+    return shown, '\n\n'.join(texts)
+
+# %% ../nbs/15_app.ipynb #4681c018
 def gradio_app(model, # A `Predictor`, a fastai `Learner` or the path of a saved model
-               title:str='Upload a photo to classify'): # The page's heading
-    "A Gradio app: upload a photo, see the model's label and calibrated probabilities (or 'not sure')."
+               title:str='Upload a photo to classify', # The page's heading
+               examples:list|None=None): # Photos to click (default: those that came with the model, `example_photos`)
+    "A Gradio app as the course's (image box with preview, paste, webcam, examples), and several photos at once: label, calibrated probabilities, or 'not sure'."
     try: import gradio as gr
     except ImportError: raise CatdetectError("The Gradio app needs gradio, which is not installed.", "pip install 'catdetect[gradio]'") from None
-    pred = as_predictor(model)
-    return gr.Interface(fn=lambda path: _gradio_answer(pred, path), title=title, flagging_mode='never', api_name='classify',
-                        inputs=gr.File(file_types=['image'], type='filepath', label='Photo'),
-                        outputs=[gr.Label(num_top_classes=5, label='Calibrated probabilities'), gr.Textbox(label='Answer'), gr.Image(label='Photo', type='pil')])
+    pred,examples = as_predictor(model),example_photos(model) if examples is None else [str(e) for e in examples]
+    with gr.Blocks(title=title) as demo:
+        gr.Markdown(f"## {html.escape(title)}")
+        with gr.Tab('A photo'):
+            with gr.Row():
+                box = guarded_image_box(sources=['upload', 'clipboard', 'webcam'], label='Photo')
+                with gr.Column(): probs,answer = gr.Label(num_top_classes=5, label='Calibrated probabilities'),gr.Textbox(label='Answer', lines=3)
+            if examples: gr.Examples(examples=[[e] for e in examples], inputs=box, label='Examples: click one')
+            box.change(lambda p: _gradio_answer(pred, p), box, [probs, answer], api_name='classify')
+        with gr.Tab('Several photos'):
+            files = gr.File(file_count='multiple', file_types=['image'], type='filepath', label='Photos')
+            gallery,texts = gr.Gallery(label='Answers', columns=4),gr.Textbox(label='Answers', lines=8)
+            files.change(lambda ps: _gradio_many(pred, ps), files, [gallery, texts], api_name='classify_many')
+    return demo
 
 # %% ../nbs/15_app.ipynb #gr0005
 def space_files(model:str|Path, # A saved model (`model` or `model.json`)
                 dest:str|Path, # The Space's folder (created)
                 title:str='Upload a photo to classify', # The page's heading
                 requirement:str='catdetect[gradio] @ git+https://github.com/catdetect/catdetect') -> Path: # How the Space installs catdetect
-    "Write a Hugging Face Space for `model` into `dest`: app.py, requirements.txt, README.md and the model's two files."
+    "Write a Hugging Face Space for `model` into `dest`: app.py, requirements.txt, README.md, the model's two files and its example photos."
     import shutil
     from catdetect.export import read_spec, model_paths
     spec,(jpath,wpath) = read_spec(model),model_paths(model)   # checked: a broken model makes no Space
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
     for f,name in ((jpath, 'model.json'), (wpath, 'model.safetensors')): shutil.copyfile(f, dest/name)
+    save_examples(dest/'model', example_photos(jpath))   # the app shows them, as on the machine that trained it
     atomic_write(dest/'app.py', f"from catdetect.app import gradio_app\n\ngradio_app('model', title={title!r}).launch()\n")
     atomic_write(dest/'requirements.txt', f"{requirement}\n")
     atomic_write(dest/'README.md', f"---\ntitle: {title}\nsdk: gradio\napp_file: app.py\npinned: false\n---\n\n"
