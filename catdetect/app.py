@@ -118,13 +118,13 @@ def _data_url_file(url:str, max_bytes:int=50_000_000) -> str:
 
 def guarded_image_box(**kwargs): # What `gr.Image` takes (label, sources, ...)
     "Gradio's image box (preview, upload, paste, webcam) whose uploads reach the app as files, decoded by nothing before it."
-    import gradio as gr
-    class GuardedImage(gr.Image):
-        def get_block_name(self): return 'image'   # the browser shows Gradio's own image box
-        def preprocess(self, payload):
-            if payload is None: return None
-            return _data_url_file(payload.url) if payload.url and payload.url.startswith('data:') else payload.path
-    return GuardedImage(type='filepath', image_mode=None, **kwargs)
+    import gradio as gr, types
+    def preprocess(self, payload):   # in place of Gradio's, which opens (and for a pasted photo decodes) the image first
+        if payload is None: return None
+        return _data_url_file(payload.url) if payload.url and payload.url.startswith('data:') else payload.path
+    box = gr.Image(type='filepath', image_mode=None, **kwargs)
+    box.preprocess = types.MethodType(preprocess, box)   # on this box only (a subclass would make Gradio write a .pyi into catdetect)
+    return box
 
 # %% ../nbs/15_app.ipynb #7889728d
 def example_photos(model) -> list: # A `Predictor`, a `Learner`, or the path of a saved model
