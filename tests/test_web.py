@@ -104,3 +104,30 @@ def test_the_page_works_from_a_static_host(site, photos):
     finally: srv.shutdown()
     assert not got['foreign'], got['foreign']
     assert [r['ok'] for r in got['results']] == [True]*5 and all(r['text'].startswith('Prediction: ') for r in got['results'])
+
+
+def test_the_page_takes_dropped_photos_and_the_camera(site):
+    "A photo dropped on the page, and a frame from the camera (Chromium's fake camera), each get their card."
+    import base64
+    page_file, _ = site
+    photo = sorted(sample_path().glob('[a-z]*.jpg'))[5]
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=['--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream',
+                                                                    '--use-fake-ui-for-media-stream'])
+        page = browser.new_page()
+        page.goto(page_file.as_uri())
+        while not page.evaluate('() => window.catdetect && catdetect.loadMs > 0'): time.sleep(0.05)
+        dt = page.evaluate_handle("""b64 => { const d = new DataTransfer(), s = atob(b64), u = new Uint8Array(s.length);
+            for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+            d.items.add(new File([u], 'dropped.jpg', {type: 'image/jpeg'})); return d; }""", base64.b64encode(photo.read_bytes()).decode())
+        page.dispatch_event('body', 'drop', {'dataTransfer': dt})
+        page.click('#camera')
+        page.wait_for_selector('#snap:not([hidden])', timeout=30_000)
+        while page.evaluate('() => document.getElementById("video").videoWidth') == 0: time.sleep(0.05)
+        page.click('#snap')
+        end = time.time() + 60
+        while page.evaluate('() => catdetect.results.length') < 2 and time.time() < end: time.sleep(0.05)
+        res = page.evaluate('catdetect.results')
+        browser.close()
+    assert sorted(r['name'] for r in res) == ['camera', 'dropped.jpg'], res
+    assert all(r['ok'] and r['text'].startswith('Prediction: ') for r in res)
