@@ -141,6 +141,21 @@ def _record_kept(root, good, max_size, m):
         m.relocate(f, f, status='ok', sha256=i['sha256'], width=i['width'], height=i['height'], label=_label(root, f))
     return n
 
+# %% ../nbs/06_clean.ipynb #57545d5e
+from contextlib import contextmanager
+
+@contextmanager
+def _cleaning(root:Path): # The data set's folder
+    "Hold the folder's cleaning lock (`.clean.lock`), waiting for another process's run to finish first."
+    from filelock import FileLock, Timeout
+    lock = FileLock(root/'.clean.lock')
+    try: lock.acquire(timeout=1)
+    except Timeout:
+        print(f"Waiting for another clean_images run on {root} to finish...", flush=True)
+        lock.acquire()
+    try: yield
+    finally: lock.release()
+
 # %% ../nbs/06_clean.ipynb #cl002
 def clean_images(path:str|Path, # Folder with one sub-folder of images per class
                  max_size:int|None=400, # Shrink images larger than this (longest side); None keeps sizes
@@ -153,18 +168,19 @@ def clean_images(path:str|Path, # Folder with one sub-folder of images per class
     "Verify, convert, shrink and dedupe the images under `path`; set aside (never delete) what goes; update the manifest."
     root = Path(path)
     if not root.is_dir(): raise DataError(f"{root} is not a folder.", "Pass the folder with one sub-folder of photos per class.")
-    m = Manifest(Path(manifest) if manifest else root/'manifest.csv')
-    _mend(root, m)
-    def set_aside(f, status, reason): m.move(f, status=status, reason=reason)
-    fns,outside = _candidates(root)
-    info = parallel(_inspect, fns, min_size=min_size, max_size=max_size, n_workers=n_workers, threadpool=True, progress=progress)
-    good = _set_aside_unusable(fns, info, set_aside)
-    n_dup,conflicts = _dedupe(root, good, max_distance, set_aside) if dedupe else (0, [])
-    good = [(f, i) for f,i in good if f.exists()]
-    n_conv = _record_kept(root, good, max_size, m)
-    m.save()
-    summary = dict(kept=len(good), rejected=len(fns)-len(good)-n_dup-sum(map(len, conflicts)), duplicates=n_dup,
-                   conflicts=conflicts, converted=n_conv, outside=[str(f) for f in outside])
+    with _cleaning(root):   # one run at a time on a folder: another process waits (the manifest is read once it may)
+        m = Manifest(Path(manifest) if manifest else root/'manifest.csv')
+        _mend(root, m)
+        def set_aside(f, status, reason): m.move(f, status=status, reason=reason)
+        fns,outside = _candidates(root)
+        info = parallel(_inspect, fns, min_size=min_size, max_size=max_size, n_workers=n_workers, threadpool=True, progress=progress)
+        good = _set_aside_unusable(fns, info, set_aside)
+        n_dup,conflicts = _dedupe(root, good, max_distance, set_aside) if dedupe else (0, [])
+        good = [(f, i) for f,i in good if f.exists()]
+        n_conv = _record_kept(root, good, max_size, m)
+        m.save()
+        summary = dict(kept=len(good), rejected=len(fns)-len(good)-n_dup-sum(map(len, conflicts)), duplicates=n_dup,
+                       conflicts=conflicts, converted=n_conv, outside=[str(f) for f in outside])
     if progress: _print_summary(root, summary)
     return summary
 

@@ -38,7 +38,7 @@ def messy(tmp_path):
     return root
 
 
-def files(root): return sorted(p.relative_to(root).as_posix() for p in root.rglob('*') if p.is_file() and p.name not in ('manifest.csv', '.manifest.csv.lock'))
+def files(root): return sorted(p.relative_to(root).as_posix() for p in root.rglob('*') if p.is_file() and p.name not in ('manifest.csv', '.manifest.csv.lock', '.clean.lock'))
 
 
 def test_phash_sees_copies_not_strangers():

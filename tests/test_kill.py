@@ -201,3 +201,33 @@ def test_clean_images_killed_at_random_moments_keeps_what_an_uninterrupted_run_k
     assert [p.name for p in (calm/'.removed').rglob('*') if p.is_file() and calm_m.row_of(p) is None] == []   # nor in the calm run
     assert {p.stem for p in aside} >= {f'{k}' for k in range(40)} | {'copy', 'page'}   # every original is still there
     assert not [p for p in root.rglob('.*') if p.is_file() and not p.name.endswith('.lock')]   # nothing half-written left
+
+
+CLEAN_RACE_WORKER = """
+import sys, json
+from catdetect.clean import clean_images
+s = clean_images(sys.argv[1], max_size=120, progress=False)
+print(json.dumps(dict(kept=s['kept'])))
+"""
+
+
+def test_two_processes_cleaning_one_folder_move_each_photo_once(tmp_path):
+    "A notebook and the CLI cleaning one folder at once: the second waits for the first; the folder ends as one run leaves it."
+    from catdetect.testing import fake_photo
+    from catdetect.manifest import Manifest
+    from catdetect.clean import clean_images
+    def messy(root):
+        for c in ('a', 'b'):
+            (root/c).mkdir(parents=True)
+            for k in range(30): fake_photo(k + 100*(c == 'b'), (600, 400)).save(root/c/f'{k}.png')
+        return root
+    calm = messy(tmp_path/'calm'); clean_images(calm, max_size=120, progress=False)
+    root = messy(tmp_path/'raced')
+    procs = [subprocess.Popen([sys.executable, '-c', CLEAN_RACE_WORKER, str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    for p, (o, e) in zip(procs, outs): assert p.returncode == 0, e[-3000:]
+    def files(r): return sorted(p.relative_to(r).as_posix() for p in r.rglob('*') if p.is_file() and not p.name.endswith('.lock'))
+    assert files(root) == files(calm)                                                  # no photo moved twice, none lost
+    assert sorted(json.loads(o.strip().splitlines()[-1])['kept'] for o, _ in outs) == [60, 60]
+    m = Manifest(root/'manifest.csv')
+    assert sorted((r['file'], r['status']) for r in m) == sorted((r['file'], r['status']) for r in Manifest(calm/'manifest.csv'))
