@@ -27,7 +27,7 @@ def site(trained, tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def photos(tmp_path_factory):
-    "55 real photos, and the odd ones: a large JPEG, a PNG with transparency, an EXIF-rotated photo, a text file, a markup name."
+    "55 real photos, and the odd ones: a large JPEG, a transparent PNG, an EXIF-rotated photo, BMP, WebP, a PNG bomb, a text file, a markup name."
     d = tmp_path_factory.mktemp('photos')
     real = sorted(sample_path().glob('*.jpg'))
     files = [Path(shutil.copy(f, d/f.name)) for f in real[::len(real)//55][:55]]
@@ -37,9 +37,13 @@ def photos(tmp_path_factory):
     im.save(d/'transparent.png')
     ex = Image.open(real[3]).convert('RGB').transpose(Image.Transpose.ROTATE_90); e = ex.getexif(); e[0x0112] = 6
     ex.save(d/'rotated.jpg', exif=e, quality=92)
+    Image.open(real[5]).convert('RGB').save(d/'photo.bmp'); Image.open(real[6]).save(d/'photo.webp', lossless=True)
+    from catdetect.testing import bomb_png
+    (d/'bomb.png').write_bytes(bomb_png())   # 21 kB, 13,000 x 13,000 pixels
     (d/'notes.txt').write_text('not a photo')
     shutil.copy(real[4], d/'<img src=x onerror=alert(1)>.jpg')
-    return files + [d/'large.jpg', d/'transparent.png', d/'rotated.jpg', d/'notes.txt', d/'<img src=x onerror=alert(1)>.jpg']
+    return files + [d/'large.jpg', d/'transparent.png', d/'rotated.jpg', d/'photo.bmp', d/'photo.webp', d/'bomb.png', d/'notes.txt',
+                    d/'<img src=x onerror=alert(1)>.jpg']
 
 
 def classify_in_chromium(url, files, base):
@@ -76,17 +80,18 @@ def test_the_page_answers_as_the_predictor_does(site, photos):
     assert "connect-src 'none'" in got['csp']
     assert got['imgs_with_handlers'] == 0 and 'Cat <b>or</b> dog?' in got['text'] and '<img src=x onerror=alert(1)>.jpg' in got['text']
     by_name = {r['name']: r for r in got['results']}
-    bad = by_name.pop('notes.txt')
+    bad, bomb = by_name.pop('notes.txt'), by_name.pop('bomb.png')
     assert not bad['ok'] and "Can't classify notes.txt: it is not an image" in bad['text']
+    assert not bomb['ok'] and 'too many pixels (13000x13000)' in bomb['text']   # refused from its header, never decoded
     pred = load_predictor(model, backend='torch')
     diffs, labels = {}, []
     for f in photos:
-        if f.name == 'notes.txt': continue
+        if f.name in ('notes.txt', 'bomb.png'): continue
         r, py = by_name[f.name], pred.predict(f)
         assert r['ok'], r
         labels += [f.name] if (r['label'], r['sure']) != (py.label, py.sure) else []
         diffs[f.name] = max(max(abs(py.probs[k] - r['probs'][k]), abs(py.calibrated[k] - r['calibrated'][k])) for k in py.probs)
-    assert len(diffs) >= 59 and not labels, labels                          # 55 real photos and the odd ones: 0 label differences
+    assert len(diffs) >= 61 and not labels, labels                          # 55 real photos and the odd ones: 0 label differences
     assert max(diffs.values()) <= 1e-3, sorted(diffs.items(), key=lambda kv: -kv[1])[:5]
 
 
@@ -100,7 +105,7 @@ def test_the_page_works_from_a_static_host(site, photos):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         base = f'http://127.0.0.1:{srv.server_address[1]}/'
-        got = classify_in_chromium(base + 'index.html', photos[:3] + photos[-4:-2], base)
+        got = classify_in_chromium(base + 'index.html', photos[:3] + photos[-8:-6], base)
     finally: srv.shutdown()
     assert not got['foreign'], got['foreign']
     assert [r['ok'] for r in got['results']] == [True]*5 and all(r['text'].startswith('Prediction: ') for r in got['results'])
