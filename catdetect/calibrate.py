@@ -47,7 +47,8 @@ def fit_calibration(learn, # A trained `Learner` with a validation set
     with torch.no_grad(): lv = head_split(learn.model)[1](fv)
     yv = item_labels(dls.valid_ds)
     idx = torch.randperm(len(dls.train_ds), generator=torch.Generator().manual_seed(0))[:max_train]
-    cent = class_centroids(body_features(learn, [dls.train_ds.items[i] for i in idx], progress=False), item_labels(dls.train_ds)[idx], lv.shape[1])
+    fc = body_features(learn, [dls.train_ds.items[i] for i in idx], bf16=False, progress=False)   # float32: the features the Predictor compares
+    cent = class_centroids(fc, item_labels(dls.train_ds)[idx], lv.shape[1])
     T = fit_temperature(lv, yv)
     s = calibrated_scores(fv, lv, dict(temperature=T, min_confidence=0., min_similarity=-1.), cent)
     return dict(temperature=T, min_confidence=float(s['confidence'].quantile(quantile)), min_similarity=float(s['similarity'].quantile(quantile)),

@@ -151,13 +151,13 @@ def bf16_ok() -> bool:
 
 # %% ../nbs/08_models.ipynb #a67043f5
 class CPUMixedPrecision(Callback):
-    "Forward passes in bfloat16 and channels-last on the CPU (fastai's `MixedPrecision` is CUDA-only)."
+    "Training forward passes in bfloat16 (validation in float32, as the saved model runs), channels-last, on the CPU (fastai's `MixedPrecision` is CUDA-only)."
     order = 10
     def __init__(self, enabled:bool|None=None): self.enabled = bf16_ok() if enabled is None else enabled
     def before_fit(self): self.learn.model.to(memory_format=torch.channels_last)
     def before_batch(self):
         self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if getattr(x, 'ndim', 0) == 4 else x for x in self.xb)
-        self.ctx = torch.autocast('cpu', dtype=torch.bfloat16, enabled=self.enabled)
+        self.ctx = torch.autocast('cpu', dtype=torch.bfloat16, enabled=self.enabled and self.training)   # validation in float32, as the saved model runs
         self.ctx.__enter__()
     def after_pred(self):
         self.ctx.__exit__(None, None, None)
