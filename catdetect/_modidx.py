@@ -363,4 +363,5 @@ d = { 'settings': { 'branch': 'main',
                                'catdetect.web.ort_classic': ('web.html#ort_classic', 'catdetect/web.py'),
                                'catdetect.web.page_html': ('web.html#page_html', 'catdetect/web.py'),
                                'catdetect.web.read_web_model': ('web.html#read_web_model', 'catdetect/web.py'),
+                               'catdetect.web.web_model_js': ('web.html#web_model_js', 'catdetect/web.py'),
                                'catdetect.web.web_spec': ('web.html#web_spec', 'catdetect/web.py')}}}

@@ -86,3 +86,14 @@ def test_label_issue_csv_round_trips(rows):
     assert [g['item'] for g in got] == [r['item'] for r in issues]
     assert [(g['given'], g['suggested']) for g in got] == [(r['given'], r['suggested']) for r in issues]
     assert [float(g['given_prob']) for g in got] == [r['given_prob'] for r in issues]
+
+
+@settings(max_examples=60, deadline=None)
+@given(classes=st.lists(st.text(min_size=1, max_size=30), min_size=2, max_size=5, unique=True), onnx=st.binary(max_size=300))
+def test_web_page_model_reads_back_as_written(tmp_path_factory, classes, onnx):
+    "The page's model.js: any class names (quotes, `</script>`, lone surrogates) and bytes come back as written."
+    from catdetect.web import web_model_js, read_web_model
+    d = tmp_path_factory.mktemp('page')
+    spec = dict(classes=classes, resize=dict(method='crop', size=[224, 224], mode=2), draft=[448, 448], calibration=None, centroids=None)
+    (d/'model.js').write_text(web_model_js(spec, onnx), encoding='utf-8')
+    assert read_web_model(d) == (spec, onnx)
