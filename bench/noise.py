@@ -2,14 +2,15 @@
 """Training through wrong labels: plain fastai, catdetect before issue 10 (fixed `wd=1e-3`, no label checks) and
 catdetect now (penalty by cross-validation, label issues found), on real photos with training labels flipped at random.
 
-    python bench/noise.py [--data ../shared/data/dev] [--sets catsdogs bears] [--noise 0 0.1 0.2] [--few 10 30] [--no-plain]
+    python bench/noise.py [--data ../shared/data/dev] [--sets catsdogs bears] [--noise 0 0.1 0.2] [--few 10 30] [--no-plain] [--epochs 2]
 
 Every run validates on the same 20% of the photos (split with seed 42, as `folder_dls` does), whose labels are
 never touched: the error is on photos the model never saw, against their true labels. In each noisy condition a
 fixed share of the training photos (chosen with a fixed seed) gets another class at random; the flips are known, so
 the label-issue finder's precision and recall are measured against them. `--few N` trains on N photos per class
 (clean labels). Plain fastai is fastbook chapter 2's recipe (`RandomResizedCrop(192, min_scale=0.5)`,
-`aug_transforms()`, `fine_tune(2)`) on the same offline EfficientNet-Lite0 weights.
+`aug_transforms()`, `fine_tune(2)`) on the same offline EfficientNet-Lite0 weights. `--epochs N` fine-tunes catdetect's
+models N epochs after the head (`train_classifier(epochs=N)`): the test of whether the body learns the wrong labels.
 """
 import argparse, random, time, warnings
 from pathlib import Path
@@ -48,7 +49,7 @@ def dls_for(c, plain, path, size=256):
     return db.dataloaders(c['items'], path=path, bs=32)
 
 
-def run(c, path, how):
+def run(c, path, how, epochs=0):
     t0 = time.time()
     dls = dls_for(c, how == 'plain', path)
     if how == 'plain':
@@ -56,7 +57,7 @@ def run(c, path, how):
         with learn.no_bar(), learn.no_logging(): learn.fine_tune(2)
     else:
         kw = dict(wd=1e-3, label_issues='ignore') if how == 'before' else {}
-        learn = train_classifier(dls, seed=42, progress=False, **kw)
+        learn = train_classifier(dls, seed=42, progress=False, epochs=epochs, **kw)
     seconds = time.time() - t0
     with learn.no_bar(): err = float(learn.validate()[1])
     out = dict(error=err, seconds=seconds)
@@ -73,8 +74,9 @@ if __name__ == '__main__':
     p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'/'dev'))
     p.add_argument('--sets', nargs='+', default=['catsdogs', 'bears'])
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.1, 0.2])
-    p.add_argument('--few', nargs='+', type=int, default=[10, 30])
+    p.add_argument('--few', nargs='*', type=int, default=[10, 30])
     p.add_argument('--no-plain', action='store_true', help='leave out plain fastai (the slow runs)')
+    p.add_argument('--epochs', type=int, default=0, help="catdetect's fine-tuning epochs after the head")
     a = p.parse_args()
     torch.set_num_threads(min(2, cores()))
     print(f"{machine()}, torch {torch.__version__}, bfloat16 path: {'yes' if bf16_ok() else 'no (float32)'}")
@@ -85,7 +87,7 @@ if __name__ == '__main__':
         path = Path(a.data)/name
         for label, kw in conds:
             c = condition(path, **kw)
-            res = {h: run(c, path, h) for h in hows}
+            res = {h: run(c, path, h, a.epochs) for h in hows}
             rows.append((name, label, c, res))
             print(name, label, {h: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for h, r in res.items()}, flush=True)
     print("\n| data | training labels | train photos | " + " | ".join(f"{h} error" for h in hows) + " | after: wd | flagged | precision | recall | seconds (" + ", ".join(hows) + ") |")

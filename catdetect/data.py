@@ -181,14 +181,16 @@ def dls_images(dls, # DataLoaders (a `Normalize` is in `after_batch` once a lear
 # %% ../nbs/07_data.ipynb #b85691b2
 def cached_dls(dls, # The DataLoaders to mirror
                bs:int=32, # Batch size
-               progress:bool=True): # Show progress while decoding
+               progress:bool=True, # Show progress while decoding
+               leave_out=()): # Indices of training items to leave out (e.g. photos flagged as mislabelled)
     "DataLoaders over `dls`' images decoded once (validation item transforms), with `dls`' own batch transforms (augmentation when training)."
-    def _tensors(ds):
-        xs = [compose_tfms(ds.tls[0].tfms(it), tfms=dls.valid.after_item.fs, split_idx=1)
-              for it in (progress_bar(ds.items, leave=False) if progress else ds.items)]
-        return list(zip(xs, [ds.tls[1][i] for i in range(len(ds))]))
+    def _tensors(ds, skip=frozenset()):
+        keep = [i for i in range(len(ds)) if i not in skip]
+        xs = [compose_tfms(ds.tls[0].tfms(ds.items[i]), tfms=dls.valid.after_item.fs, split_idx=1)
+              for i in (progress_bar(keep, leave=False) if progress else keep)]
+        return list(zip(xs, [ds.tls[1][i] for i in keep]))
     dev = getattr(dls, 'device', None)   # where `dls` puts its batches (a GPU, if it has one), as fastai's own loaders do
-    train = TfmdDL(_tensors(dls.train_ds), bs=bs, shuffle=True, drop_last=len(dls.train_ds) > bs, after_batch=list(dls.train.after_batch.fs), device=dev)
+    train = TfmdDL(_tensors(dls.train_ds, frozenset(leave_out)), bs=bs, shuffle=True, drop_last=len(dls.train_ds) > bs, after_batch=list(dls.train.after_batch.fs), device=dev)
     valid = TfmdDL(_tensors(dls.valid_ds), bs=2*bs, after_batch=valid_batch_tfms(dls), device=dev)
     out = DataLoaders(train, valid, device=dev)
     out.vocab,out.c = dls.vocab,dls.c

@@ -18,7 +18,8 @@ from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
 __all__ = ['wd_grid', 'label_issue_modes', 'standardize', 'fit_logistic_folds', 'fit_linear_head', 'cv_penalty',
-           'FrozenBatchNorm', 'cached_training', 'fine_tune_cached', 'fit_head_fast', 'train_classifier', 'find_lr']
+           'FrozenBatchNorm', 'cached_training', 'flagged_train', 'fine_tune_cached', 'fit_head_fast',
+           'train_classifier', 'find_lr']
 
 # %% ../nbs/10_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -111,11 +112,12 @@ class FrozenBatchNorm(Callback):
 def cached_training(learn, # A learner whose head was fitted
                     bs:int=32, # Batch size
                     restore:bool=False, # Put the weights back (and freeze the body) afterwards
-                    progress:bool=True): # Show progress while decoding
+                    progress:bool=True, # Show progress while decoding
+                    leave_out=()): # Indices of training photos not to train on (see `flagged_train`)
     "Inside the block, `learn` trains unfrozen on images decoded once, in bfloat16 where that pays, BatchNorm frozen."
     dls = learn.dls
     state = {k: v.clone() for k,v in learn.model.state_dict().items()} if restore else None
-    learn.dls = cached_dls(dls, bs=bs, progress=progress)
+    learn.dls = cached_dls(dls, bs=bs, progress=progress, leave_out=leave_out)
     try:
         learn.unfreeze()
         with learn.added_cbs([CPUMixedPrecision(), FrozenBatchNorm()]): yield learn
@@ -123,13 +125,19 @@ def cached_training(learn, # A learner whose head was fitted
         learn.dls = dls
         if restore: learn.model.load_state_dict(state); learn.freeze()
 
+# %% ../nbs/10_train.ipynb #d267e2a2
+def flagged_train(learn) -> set: # A learner after `fit_head_fast` (its `label_issues`)
+    "Indices of the training photos flagged as mislabelled: what fine-tuning leaves out."
+    flagged = {str(r['item']) for r in getattr(learn, 'label_issues', None) or [] if r['split'] == 'train'}
+    return {i for i,f in enumerate(learn.dls.train_ds.items) if str(f) in flagged}
+
 # %% ../nbs/10_train.ipynb #tr100001
 def fine_tune_cached(learn, # A learner whose head was fitted (e.g. by `fit_linear_head`)
                      epochs:int, # Epochs of whole-network training
                      lr:float=1e-4, # Largest learning rate (the body gets lr/10 at its start)
                      bs:int=32): # Batch size
-    "Fine-tune the whole network for `epochs` with fastai's one-cycle schedule, on images decoded once, in bfloat16."
-    with cached_training(learn, bs): learn.fit_one_cycle(epochs, slice(lr/10, lr), pct_start=0.3)
+    "Fine-tune the whole network for `epochs` with fastai's one-cycle schedule, on images decoded once, in bfloat16, without the photos flagged as mislabelled."
+    with cached_training(learn, bs, leave_out=flagged_train(learn)): learn.fit_one_cycle(epochs, slice(lr/10, lr), pct_start=0.3)
     return learn
 
 # %% ../nbs/10_train.ipynb #fd99176a

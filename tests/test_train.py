@@ -117,3 +117,18 @@ def test_the_table_scores_the_model_the_user_gets(trained):
     _, scores = _validate_head(trained, Xv, item_labels(trained.dls.valid_ds))
     with trained.no_bar(): loss, err = trained.validate()
     assert abs(scores['error_rate'] - float(err)) < 1e-6 and abs(scores['valid_loss'] - float(loss)) < 1e-3, (scores, loss, err)
+
+
+def test_fine_tuning_leaves_out_the_photos_flagged_as_mislabelled(trained, monkeypatch):
+    "The body never trains on a photo flagged as mislabelled: fine-tuning's cached training set is the rest."
+    import catdetect.train as tr
+    monkeypatch.setattr(trained, 'label_issues', list(trained.label_issues) + [dict(item=trained.dls.train_ds.items[3], split='train')])
+    flagged = tr.flagged_train(trained)
+    assert 3 in flagged
+    with tr.cached_training(trained, restore=True, progress=False, leave_out=flagged) as learn: n = len(learn.dls.train.dataset)
+    assert n == len(trained.dls.train_ds) - len(flagged)
+    seen = []
+    monkeypatch.setattr(tr, 'cached_dls', lambda dls, **kw: seen.append(kw['leave_out']) or (_ for _ in ()).throw(StopIteration))
+    try: tr.fine_tune_cached(trained, 1)
+    except (StopIteration, RuntimeError): pass
+    assert seen == [flagged]                                  # what fine_tune_cached trains without
