@@ -22,8 +22,9 @@ from .core import *
 from .images import load_rgb, open_image
 
 # %% auto #0
-__all__ = ['min_per_class', 'is_cat', 'pet_label', 'image_files', 'check_classes', 'guarded_image', 'GuardedImageBlock',
-           'pets_dls', 'folder_dls', 'valid_batch_tfms', 'dls_images', 'cached_dls', 'item_labels', 'norm_stats']
+__all__ = ['min_per_class', 'max_cache_bytes', 'is_cat', 'pet_label', 'image_files', 'check_classes', 'guarded_image',
+           'GuardedImageBlock', 'pets_dls', 'folder_dls', 'valid_batch_tfms', 'dls_images', 'cached_dls', 'item_labels',
+           'norm_stats']
 
 # %% ../nbs/07_data.ipynb #63c04524
 def is_cat(x) -> bool: # A file name or path, e.g. 'Abyssinian_101.jpg'
@@ -178,16 +179,37 @@ def dls_images(dls, # DataLoaders (a `Normalize` is in `after_batch` once a lear
             yield xb.flip(3) if flip else xb
             if not ahead: nxt = _submit(i+bs)
 
+# %% ../nbs/07_data.ipynb #2b9a03fa
+max_cache_bytes = 2_000_000_000   # decoded images `cached_dls` keeps in memory; beyond, a file mapped from disk
+
+def _image_store(n:int, shape:tuple, max_memory:int) -> np.ndarray:
+    "A uint8 array for `n` images of `shape`: in memory, or mapped from an unlinked file in the cache when larger than `max_memory` bytes."
+    if n*int(np.prod(shape)) <= max_memory: return np.empty((n, *shape), np.uint8)
+    import tempfile
+    with tempfile.NamedTemporaryFile(dir=cache_dir('decoded'), suffix='.u8') as f:   # unlinked on leaving; the mapping stays
+        return np.memmap(f, np.uint8, 'w+', shape=(n, *shape))
+
+def _decoded_images(ds, idx, tfms, progress, max_memory) -> list:
+    "Items `idx` of `ds` through `tfms` (fastai's validation item transforms), as uint8 `TensorImage`s sharing one store."
+    first = compose_tfms(ds.tls[0].tfms(ds.items[idx[0]]), tfms=tfms, split_idx=1) if idx else None
+    if first is None or first.dtype != torch.uint8: return [first][:len(idx)] + [compose_tfms(ds.tls[0].tfms(ds.items[i]), tfms=tfms, split_idx=1) for i in idx[1:]]
+    store,cls = _image_store(len(idx), tuple(first.shape), max_memory),type(first)
+    for k,i in enumerate(progress_bar(idx, leave=False) if progress else idx):
+        x = first if k == 0 else compose_tfms(ds.tls[0].tfms(ds.items[i]), tfms=tfms, split_idx=1)
+        if tuple(x.shape) != store.shape[1:]: raise DataError(f"{ds.items[i]} has another size after the item transforms ({tuple(x.shape)}).", "Use a Resize item transform (folder_dls, pets_dls).")
+        store[k] = x.numpy()
+    return [cls(torch.from_numpy(store[k])) for k in range(len(idx))]
+
 # %% ../nbs/07_data.ipynb #b85691b2
 def cached_dls(dls, # The DataLoaders to mirror
                bs:int=32, # Batch size
                progress:bool=True, # Show progress while decoding
-               leave_out=()): # Indices of training items to leave out (e.g. photos flagged as mislabelled)
+               leave_out=(), # Indices of training items to leave out (e.g. photos flagged as mislabelled)
+               max_memory:int=max_cache_bytes): # Bytes of decoded images kept in memory; beyond, in a file mapped from disk
     "DataLoaders over `dls`' images decoded once (validation item transforms), with `dls`' own batch transforms (augmentation when training)."
     def _tensors(ds, skip=frozenset()):
         keep = [i for i in range(len(ds)) if i not in skip]
-        xs = [compose_tfms(ds.tls[0].tfms(ds.items[i]), tfms=dls.valid.after_item.fs, split_idx=1)
-              for i in (progress_bar(keep, leave=False) if progress else keep)]
+        xs = _decoded_images(ds, keep, dls.valid.after_item.fs, progress, max_memory)
         return list(zip(xs, [ds.tls[1][i] for i in keep]))
     dev = getattr(dls, 'device', None)   # where `dls` puts its batches (a GPU, if it has one), as fastai's own loaders do
     train = TfmdDL(_tensors(dls.train_ds, frozenset(leave_out)), bs=bs, shuffle=True, drop_last=len(dls.train_ds) > bs, after_batch=list(dls.train.after_batch.fs), device=dev)

@@ -53,3 +53,13 @@ def test_non_images_are_named_not_deleted(folder_dir, tmp_path):
     (d/'cat'/'broken.jpg').write_bytes(b'<html>oops</html>')
     with pytest.raises(DataError, match="1 of 33 files .* can't be used: .*broken.jpg is an HTML page"): folder_dls(d)
     assert (d/'cat'/'broken.jpg').exists()
+
+
+def test_cached_images_mapped_from_disk_are_the_same_images(pets_dir):
+    "Beyond `max_memory`, cached_dls keeps the decoded images in a file mapped from disk: the same batches come out."
+    import numpy as np, torch
+    from catdetect.data import pets_dls, cached_dls
+    dls = pets_dls(pets_dir, size=64, bs=8)
+    ram, disk = cached_dls(dls, progress=False), cached_dls(dls, progress=False, max_memory=0)
+    assert torch.equal(ram.valid.one_batch()[0], disk.valid.one_batch()[0])
+    assert [int(y) for _, y in ram.train.dataset] == [int(y) for _, y in disk.train.dataset]
