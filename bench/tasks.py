@@ -1,0 +1,88 @@
+#!/usr/bin/env python
+"""Training on photo sets catdetect was never tuned on: plain fastai against catdetect's head only, fixed fine-tuning
+and its default choice, on photos held out from every decision, with clean labels and with 20% flipped.
+
+    python bench/tasks.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]
+                          [--noise 0 0.2] [--methods plain head epochs2 default] [--bf16 1 0]
+
+Each set is split once (seed 42): 20% held out, never seen by training, calibration, label checks or any choice;
+the rest is what a user would give `folder_dls` (which keeps 20% of it for validation). In a noisy condition 20% of
+that rest gets another class at random (the held-out labels are never touched). Methods:
+- `plain`: fastbook chapter 2's recipe (`RandomResizedCrop(192, min_scale=0.5)`, `aug_transforms()`, `fine_tune(2)`)
+  on the same offline EfficientNet-Lite0 weights;
+- `head`: `train_classifier(dls)` with `epochs=0` (the head on frozen features);
+- `epochs2`: `train_classifier(dls, epochs=2)`;
+- `default`: `train_classifier(dls)` as a user calls it (today the same as `head`: there is no automatic choice of
+  fine-tuning yet).
+
+Every run is a fresh process: its wall time includes building the DataLoaders, its peak resident memory is its own.
+`--bf16 1 0` runs each catdetect method on the bfloat16 path (where the CPU has it) and on the float32 path
+(`CATDETECT_BF16=0`); prefix `ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2` for a laptop's AVX2 kernels. The first
+line says which CPU ran and whether it has bfloat16 (`machine.py`).
+"""
+import argparse, os, random, time, warnings
+from pathlib import Path
+warnings.filterwarnings('ignore')
+from machine import machine
+from train import isolated
+
+
+def condition(path, noise=0.0, seed=42):
+    "Items and their given labels (20% flipped when `noise`), the held-out items and their true labels."
+    from fastai.vision.all import RandomSplitter, parent_label
+    from catdetect.data import image_files
+    fns = sorted(image_files(path, check=False))
+    rest, held = RandomSplitter(0.2, seed=seed)(fns)
+    classes = sorted({parent_label(f) for f in fns})
+    rest, held = [fns[i] for i in rest], [fns[i] for i in held]
+    given, rng = {f: parent_label(f) for f in rest}, random.Random(seed)
+    for f in rng.sample(rest, round(noise*len(rest))): given[f] = rng.choice([c for c in classes if c != given[f]])
+    return dict(items=rest, given=given, held=held, truth=[parent_label(f) for f in held], classes=classes)
+
+
+def one_run(path, noise, method, bf16):
+    "Train with `method` in this (fresh) process; the error on the held-out photos and the wall time."
+    os.environ['CATDETECT_BF16'] = str(bf16)
+    import torch
+    from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, RandomSplitter, RandomResizedCrop, Resize, aug_transforms,
+                                   vision_learner, error_rate, set_seed)
+    from catdetect.data import GuardedImageBlock
+    from catdetect.models import lite_weights
+    from catdetect.train import train_classifier
+    c = condition(Path(path), noise)
+    t0 = time.time()
+    plain = method == 'plain'
+    item, batch = (RandomResizedCrop(192, min_scale=0.5), aug_transforms()) if plain else (Resize(256), aug_transforms(size=256, min_scale=0.75))
+    set_seed(42, reproducible=True)
+    dls = DataBlock(blocks=(ImageBlock if plain else GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=lambda f: c['given'][f],
+                    splitter=RandomSplitter(0.2, seed=42), item_tfms=item, batch_tfms=batch).dataloaders(c['items'], path=path, bs=32)
+    if plain:
+        learn = vision_learner(dls, 'tf_efficientnet_lite0', metrics=error_rate, pretrained_cfg_overlay=dict(file=str(lite_weights())))
+        with learn.no_bar(), learn.no_logging(): learn.fine_tune(2)
+    else: learn = train_classifier(dls, epochs=2 if method == 'epochs2' else 0, seed=42, progress=False)
+    seconds = time.time() - t0
+    with learn.no_bar():
+        probs, _ = learn.get_preds(dl=learn.dls.test_dl(c['held']))
+    wrong = sum(str(learn.dls.vocab[int(p)]) != t for p, t in zip(probs.argmax(1), c['truth']))
+    return dict(error=wrong/len(c['held']), n_held=len(c['held']), seconds=seconds)
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
+    p.add_argument('--sets', nargs='+', default=['tasks/flowers102-39', 'tasks/chest-xray', 'dev/catsdogs', 'dev/bears'])
+    p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
+    p.add_argument('--methods', nargs='+', default=['plain', 'head', 'epochs2', 'default'])
+    p.add_argument('--bf16', nargs='+', type=int, default=[1, 0])
+    a = p.parse_args()
+    from catdetect.models import bf16_ok
+    print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
+    print("| set | training labels | method | CPU path | held-out error | wall time | peak memory |\n|---|---|---|---|---|---|---|")
+    for s in a.sets:
+        for noise in a.noise:
+            for m in a.methods:
+                for bf16 in ([1] if m == 'plain' else a.bf16):
+                    r = isolated(one_run, str(Path(a.data)/s), noise, m, bf16)
+                    path = 'fastai (float32)' if m == 'plain' else ('bfloat16' if bf16 and bf16_ok() else 'float32')
+                    print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {m} | {path} | {r['error']:.2%} of {r['n_held']} | "
+                          f"{r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB |", flush=True)
