@@ -40,10 +40,17 @@ def condition(path, noise=0.0, seed=42):
     return dict(items=rest, given=given, held=held, truth=[parent_label(f) for f in held], classes=classes)
 
 
+class Given:
+    "A photo's given label (a callable fastai's DataLoader workers can pickle, unlike a lambda)."
+    def __init__(self, given): self.given = given
+    def __call__(self, f): return self.given[f]
+
+
 def one_run(path, noise, method, bf16):
     "Train with `method` in this (fresh) process; the error on the held-out photos and the wall time."
     os.environ['CATDETECT_BF16'] = str(bf16)
-    import torch
+    import torch, multiprocessing
+    multiprocessing.set_start_method('fork', force=True)   # DataLoader workers forked from this fresh process: fastai's transforms don't pickle
     from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, RandomSplitter, RandomResizedCrop, Resize, aug_transforms,
                                    vision_learner, error_rate, set_seed)
     from catdetect.data import GuardedImageBlock
@@ -54,7 +61,7 @@ def one_run(path, noise, method, bf16):
     plain = method == 'plain'
     item, batch = (RandomResizedCrop(192, min_scale=0.5), aug_transforms()) if plain else (Resize(256), aug_transforms(size=256, min_scale=0.75))
     set_seed(42, reproducible=True)
-    dls = DataBlock(blocks=(ImageBlock if plain else GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=lambda f: c['given'][f],
+    dls = DataBlock(blocks=(ImageBlock if plain else GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']),
                     splitter=RandomSplitter(0.2, seed=42), item_tfms=item, batch_tfms=batch).dataloaders(c['items'], path=path, bs=32)
     if plain:
         learn = vision_learner(dls, 'tf_efficientnet_lite0', metrics=error_rate, pretrained_cfg_overlay=dict(file=str(lite_weights())))
