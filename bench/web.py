@@ -53,7 +53,8 @@ if __name__ == '__main__':
     model = export_model(train_classifier(pets_dls(size=224), progress=False), d/'pets')
     t = time.perf_counter(); page_file = export_web(model, d/'site'); t = time.perf_counter() - t
     print(f"export_web: {t:.1f} s; page files: " + ', '.join(f"{f.name} {f.stat().st_size/1e6:.1f} MB" for f in sorted(page_file.parent.iterdir())))
-    photos = sorted(get_image_files(a.data))[::max(1, len(get_image_files(a.data))//a.n)][:a.n] if Path(a.data).is_dir() else sorted(sample_path().glob('*.jpg'))[:a.n]
+    photos = sorted(get_image_files(a.data)) if Path(a.data).is_dir() else sorted(sample_path().glob('*.jpg'))
+    photos = photos[::max(1, len(photos)//a.n)][:a.n]
     first = sorted(sample_path().glob('*.jpg'))[0]
     chromium = shutil.which('chromium') or shutil.which('chromium-browser')
     loads = []

@@ -127,20 +127,22 @@ def guarded_image_box(**kwargs): # What `gr.Image` takes (label, sources, ...)
     return box
 
 # %% ../nbs/15_app.ipynb #7889728d
+def _examples_dir(model) -> Path:
+    "The folder of a saved model's example photos: `NAME-examples/` beside `NAME.json`."
+    from catdetect.export import model_paths
+    j = model_paths(model)[0]
+    return j.with_name(j.stem + '-examples')
+
 def example_photos(model) -> list: # A `Predictor`, a `Learner`, or the path of a saved model
     "The example photos that came with a saved model (in `NAME-examples/` beside it), sorted; none for a model in memory."
-    from catdetect.core import image_files_in
     if not isinstance(model, (str, Path)): return []
-    d = Path(model).with_suffix('') if Path(model).suffix in ('.json', '.safetensors') else Path(model)
-    d = d.with_name(d.name + '-examples')
+    d = _examples_dir(model)
     return sorted(map(str, image_files_in(d))) if d.is_dir() else []
 
 def save_examples(model:str|Path, # A saved model (`model`, `model.json`)
                   photos:list) -> list: # Photos to show as examples
     "Copy `photos` beside the saved `model` as its example photos; returns them."
-    import shutil
-    d = Path(model).with_suffix('') if Path(model).suffix in ('.json', '.safetensors') else Path(model)
-    d = d.with_name(d.name + '-examples'); d.mkdir(parents=True, exist_ok=True)
+    d = _examples_dir(model); d.mkdir(parents=True, exist_ok=True)
     for f in photos: atomic_write(d/Path(f).name, Path(f).read_bytes())
     return example_photos(model)
 

@@ -191,11 +191,13 @@ def _image_store(n:int, shape:tuple, max_memory:int) -> np.ndarray:
 
 def _decoded_images(ds, idx, tfms, progress, max_memory) -> list:
     "Items `idx` of `ds` through `tfms` (fastai's validation item transforms), as uint8 `TensorImage`s sharing one store."
-    first = compose_tfms(ds.tls[0].tfms(ds.items[idx[0]]), tfms=tfms, split_idx=1) if idx else None
-    if first is None or first.dtype != torch.uint8: return [first][:len(idx)] + [compose_tfms(ds.tls[0].tfms(ds.items[i]), tfms=tfms, split_idx=1) for i in idx[1:]]
+    def decoded(i): return compose_tfms(ds.tls[0].tfms(ds.items[i]), tfms=tfms, split_idx=1)
+    if not idx: return []
+    first = decoded(idx[0])
+    if first.dtype != torch.uint8: return [first] + [decoded(i) for i in idx[1:]]   # not bytes: kept as they are
     store,cls = _image_store(len(idx), tuple(first.shape), max_memory),type(first)
     for k,i in enumerate(progress_bar(idx, leave=False) if progress else idx):
-        x = first if k == 0 else compose_tfms(ds.tls[0].tfms(ds.items[i]), tfms=tfms, split_idx=1)
+        x = first if k == 0 else decoded(i)
         if tuple(x.shape) != store.shape[1:]: raise DataError(f"{ds.items[i]} has another size after the item transforms ({tuple(x.shape)}).", "Use a Resize item transform (folder_dls, pets_dls).")
         store[k] = x.numpy()
     return [cls(torch.from_numpy(store[k])) for k in range(len(idx))]
