@@ -84,21 +84,23 @@ def test_two_processes_downloading_into_one_folder_lose_no_row(tmp_path):
 KILL_LOOP = """
 import os, sys, json, random, signal, time
 import torch; torch.set_num_threads(1)
-def killed_runs(work, n, lo, hi, seed=0):
-    "Run `work()` in a forked child `n` times, each killed with SIGKILL after a random lo..hi seconds (or when it ends)."
+def killed_runs(work, n, lo, hi, seed=0, done=None):
+    "Run `work()` in a forked child `n` times, each killed with SIGKILL once a random lo..hi of `done()` (default: seconds) has passed since it started (or when it ends)."
+    done = done or time.monotonic
     rng, ended, crashed = random.Random(seed), 0, 0
     for i in range(n):
+        start = done()
         pid = os.fork()
         if pid == 0:
             code = 0
             try: work()
             except BaseException: import traceback; traceback.print_exc(); code = 1
             finally: os._exit(code)
-        t = time.monotonic() + rng.uniform(lo, hi)
-        while time.monotonic() < t:
+        t = start + rng.uniform(lo, hi)
+        while done() < t:
             p, status = os.waitpid(pid, os.WNOHANG)
             if p: ended += 1; crashed += status != 0; break
-            time.sleep(0.01)
+            time.sleep(0.002)
         else: os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0)
     assert not crashed, f"{crashed} runs crashed"   # their tracebacks are in stderr
     return ended
@@ -137,8 +139,10 @@ from pathlib import Path
 model, folder, out, n = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 def run(to): return predict_folder(model, folder, to, bs=2, n_workers=1, progress=False)
 run(out.with_name('warm.csv'))   # the first run also loads the libraries and the model
-t = time.monotonic(); run(out.with_name('calm.csv')); calm = time.monotonic() - t   # how long a run takes on this machine
-ended = killed_runs(lambda: run(out), n, 0.1*calm, 0.8*calm)   # so the kills land in the middle of the work, on any CPU
+t = time.monotonic(); run(out.with_name('calm.csv')); calm = time.monotonic() - t
+size = out.with_name('calm.csv').stat().st_size
+def written(): return out.stat().st_size if out.exists() else 0
+ended = killed_runs(lambda: run(out), n, 0.05*size, 0.4*size, done=written)   # killed after 5-40% of the rows: in the middle, on any CPU
 run(out)
 def rows(f): return list(read_csv_rows(f))
 print(json.dumps(dict(ended=ended, calm=calm, rows=rows(out), calm_rows=rows(out.with_name('calm.csv')))))
