@@ -22,14 +22,15 @@ import argparse, collections, time, warnings
 warnings.filterwarnings('ignore')
 import numpy as np, torch
 from torch import nn
-from catdetect.models import create_model, feature_net, compile_engine, export_onnx, bf16_ok, engines
-from catdetect.models import _installed, _openvino_core
+from catdetect.models import create_model, bf16_ok
+from catdetect.engines import feature_net, compile_engine, export_onnx, engines
+from catdetect.engines import engine_installed, openvino_core
 from machine import cores, machine
 
 
 def one_request(onnx, threads):
     "OpenVINO float32 with the whole batch in one request (latency hint, all threads): what `compile_engine` ran before streams."
-    core, compiled = _openvino_core(), {}
+    core, compiled = openvino_core(), {}
     def run(xb):
         if xb.shape not in compiled:
             m = core.read_model(onnx, b''); m.reshape(list(xb.shape))
@@ -68,7 +69,7 @@ def multiply_adds(net, size):
 
 def _one_thread(model, shape, perf=False):
     model.reshape(list(shape))
-    cm = _openvino_core().compile_model(model, 'CPU', {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': 1,
+    cm = openvino_core().compile_model(model, 'CPU', {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': 1,
                                           'PERFORMANCE_HINT': 'LATENCY', 'PERF_COUNT': perf})
     return cm.create_infer_request()
 
@@ -86,7 +87,7 @@ def dense_rate(seconds=0.5, rounds=3):
 
 def layer_times(onnx, size, n=50):
     "Milliseconds per photo by kind of layer (OpenVINO float32, one thread, one photo) and the wall time of a photo."
-    req = _one_thread(_openvino_core().read_model(onnx, b''), (1, 3, size, size), perf=True)
+    req = _one_thread(openvino_core().read_model(onnx, b''), (1, 3, size, size), perf=True)
     x = np.random.default_rng(0).normal(size=(1, 3, size, size)).astype(np.float32)
     for _ in range(10): req.infer({0: x})
     kinds, t0 = collections.Counter(), time.perf_counter()
@@ -119,8 +120,8 @@ if __name__ == '__main__':
     bf = bf16_ok()
     print(f"{machine()}, {torch.get_num_threads()} threads, bfloat16 {'native' if bf else 'not native (or CATDETECT_BF16=0)'}")
     net = feature_net(create_model('efficientnet_lite0', 2, pretrained=True, lin_ftrs=[], ps=0.).eval())
-    kinds = [(e, False) for e in engines if _installed(e)] + [(e, True) for e in ('torch', 'openvino') if bf and _installed(e)]
-    ov1 = _installed('openvino')
+    kinds = [(e, False) for e in engines if engine_installed(e)] + [(e, True) for e in ('torch', 'openvino') if bf and engine_installed(e)]
+    ov1 = engine_installed('openvino')
     print(f"\n| input | batch | " + " | ".join(f"{e} {'bfloat16' if b else 'float32'}" for e, b in kinds)
           + (" | openvino float32, one request" if ov1 else "") + " |")
     print("|---|---|" + "---|"*(len(kinds) + ov1))

@@ -17,7 +17,8 @@ import numpy as np, torch
 from catdetect.data import folder_dls
 from catdetect.train import train_classifier
 from catdetect.predict import Predictor
-from catdetect.models import compile_engine, bf16_ok, _in_streams, _openvino_core
+from catdetect.models import bf16_ok
+from catdetect.engines import compile_engine, run_in_streams, openvino_core
 from machine import cores, machine
 
 
@@ -45,7 +46,7 @@ def nncf_int8(f32, shape, cal, ctl=None, tolerance=0.01):
     (`logits`) left in float32; with `ctl` (more training photos), layers go back to float32 until each of their
     probabilities is within `tolerance` of float32's."""
     import nncf
-    core = _openvino_core()
+    core = openvino_core()
     def model():
         m = core.read_model(str(f32)); m.reshape(list(shape)); return m
     kw = dict(preset=nncf.QuantizationPreset.MIXED, subset_size=len(cal), ignored_scope=nncf.IgnoredScope(names=['logits']))
@@ -68,14 +69,14 @@ def nncf_int8(f32, shape, cal, ctl=None, tolerance=0.01):
 def ov_runner(model, threads):
     "An OpenVINO model (as NNCF gives it) run as `compile_engine` runs float32: a photo alone on all threads, a batch one photo per stream."
     import openvino as ov
-    core, compiled = _openvino_core(), {}
+    core, compiled = openvino_core(), {}
     def run(xb):
         streams = threads if len(xb) >= threads > 1 else 1
         if streams not in compiled:
             hint = {'PERFORMANCE_HINT': 'THROUGHPUT', 'NUM_STREAMS': streams} if streams > 1 else {'PERFORMANCE_HINT': 'LATENCY'}
             cm = core.compile_model(model, 'CPU', {'INFERENCE_PRECISION_HINT': 'f32', 'INFERENCE_NUM_THREADS': threads, **hint})
             compiled[streams] = cm, ov.AsyncInferQueue(cm, streams)
-        return _in_streams(*compiled[streams], np.ascontiguousarray(xb))
+        return run_in_streams(*compiled[streams], np.ascontiguousarray(xb))
     return run
 
 

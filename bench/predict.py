@@ -24,8 +24,9 @@ import torch
 from fastai.vision.all import PILImage, get_image_files
 from catdetect.data import folder_dls
 from catdetect.train import train_classifier
-from catdetect.export import export_model
-from catdetect.models import bf16_ok, engines
+from catdetect.modelfile import export_model
+from catdetect.models import bf16_ok
+from catdetect.engines import engines, engine_installed
 from catdetect.predict import Predictor, predict_rows
 from engines import one_request
 from machine import cores, machine
@@ -51,7 +52,7 @@ if __name__ == '__main__':
     n = len(files)
 
     preds, loads = {}, {}
-    for e in [e for e in engines if e == 'torch' or importlib.util.find_spec(e)]:
+    for e in [e for e in engines if engine_installed(e)]:
         Predictor.load(model, backend=e)   # the first time exports the ONNX file into the cache
         t = time.perf_counter(); preds[e] = Predictor.load(model, backend=e); loads[e] = time.perf_counter() - t
         preds[e].predict(files[0])   # warm up

@@ -60,7 +60,8 @@ def plain_fastai(path, epochs, seed=42):
 
 def catdetect_fast(path, seed=42, bf16=True, **kwargs):
     os.environ['CATDETECT_BF16'] = '1' if bf16 else '0'
-    from catdetect.models import pick_engine, bf16_ok
+    from catdetect.models import bf16_ok
+    from catdetect.engines import pick_engine
     t0 = time.time()
     dls = folder_dls(path, seed=seed)
     learn = train_classifier(dls, seed=seed, **kwargs)

@@ -45,7 +45,7 @@ if __name__ == '__main__':
     from catdetect.core import sample_path
     from catdetect.data import pets_dls
     from catdetect.train import train_classifier
-    from catdetect.export import export_model
+    from catdetect.modelfile import export_model
     from catdetect.predict import load_predictor
     from catdetect.web import export_web
     print(machine())

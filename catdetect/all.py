@@ -17,7 +17,6 @@ from fastai.vision.widgets import (widget, carousel, ImagesCleaner, ImageClassif
 
 # %% ../nbs/99_all.ipynb #al100004
 from .core import *
-from .testing import *
 from .search import *
 from .images import *
 from .manifest import *
@@ -25,11 +24,12 @@ from .download import *
 from .clean import *
 from .data import *
 from .models import *
+from .engines import *
 from .labels import *
 from .train import *
 from .interpret import *
 from .calibrate import *
-from .export import *
+from .modelfile import *
 from .predict import *
 from .app import *
 from .web import export_web, read_web_model

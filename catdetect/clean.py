@@ -158,7 +158,7 @@ def _cleaning(root:Path): # The data set's folder
 
 # %% ../nbs/06_clean.ipynb #cl002
 def clean_images(path:str|Path, # Folder with one sub-folder of images per class
-                 max_size:int|None=400, # Shrink images larger than this (longest side); None keeps sizes
+                 max_size:int|None=settings.max_size, # Shrink images larger than this (longest side); None keeps sizes
                  min_size:int=64, # Set aside images whose short side is smaller
                  dedupe:bool=True, # Remove exact and near duplicates
                  max_distance:int=6, # Perceptual-hash distance (of 64 bits) up to which two photos are the same
@@ -203,4 +203,4 @@ def build_dataset(path:str|Path, # Folder to build: one sub-folder per class
     found = search_classes(classes, max_images=max_images, **(search_kw or {}))
     for label,urls in found.items():
         download_images(path/label, urls=urls, label=label, manifest=path/'manifest.csv', **kwargs)
-    return clean_images(path, max_size=kwargs.get('max_size', 400)) if clean else None
+    return clean_images(path, max_size=kwargs.get('max_size', settings.max_size)) if clean else None

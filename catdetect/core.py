@@ -15,17 +15,20 @@ from fastcore.xdg import xdg_cache_home
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline', 'sample_path', 'file_mode',
-           'hold_file', 'remove_stale_parts', 'atomic_write', 'open_regular', 'read_regular', 'sha256_file', 'csv_cell',
-           'csv_value', 'append_csv_rows', 'csv_bytes', 'read_csv_rows', 'image_files_in', 'save_figure']
+__all__ = ['settings', 'CatdetectError', 'OfflineError', 'DataError', 'ModelFileError', 'cache_dir', 'is_offline', 'sample_path',
+           'file_mode', 'hold_file', 'remove_stale_parts', 'atomic_write', 'open_regular', 'read_regular',
+           'sha256_file', 'csv_cell', 'csv_value', 'append_csv_rows', 'csv_bytes', 'read_csv_rows', 'image_files_in',
+           'save_figure']
 
 # %% ../nbs/00_core.ipynb #3b88955d
 class CatdetectError(Exception):
-    "An error with what went wrong (`problem`) and what to do about it (`remedy`)."
+    "An error with what went wrong (`problem`), what to do about it (`remedy`), and for programs a `reason` code and the `detail`."
     def __init__(self,
                  problem:str, # What went wrong, in one sentence
-                 remedy:str=''): # What the user can do about it
-        self.problem,self.remedy = problem,remedy
+                 remedy:str='', # What the user can do about it
+                 reason:str='', # A short code for programs ('missing', 'not_an_image', ...): never parse `problem`
+                 detail:str=''): # The problem without its subject, for a table's "reason" column (default: `problem`)
+        self.problem,self.remedy,self.reason,self.detail = problem,remedy,reason,detail or problem.rstrip('.')
         super().__init__(f"{problem}\n  What to do: {remedy}" if remedy else problem)
 
 # %% ../nbs/00_core.ipynb #35dd2b4b
@@ -52,6 +55,19 @@ def cache_dir(sub:str='') -> Path: # Sub-folder of the cache, created if needed
 def is_offline() -> bool:
     "True when `$CATDETECT_OFFLINE` is set to 1/true/yes: no stage then tries the network."
     return os.environ.get('CATDETECT_OFFLINE', '').strip().lower() in ('1', 'true', 'yes', 'on')
+
+# %% ../nbs/00_core.ipynb #f2af7323
+from fastcore.basics import AttrDict
+
+settings = AttrDict(
+    max_size=400,          # px, longest side of photos downloaded or cleaned: fastbook's `resize_images(max_size=400)`, plenty at 256 px training
+    bs=16,                 # photos per forward pass when predicting or computing features (OpenVINO runs a batch on parallel streams: 16 beat 4, measured)
+    n_workers=None,        # threads decoding photos (None: the CPU count)
+    partition_workers=2,   # decoding threads per Dask partition: its worker has one core, and 2 threads keep its engine fed
+    download_workers=16,   # downloads at once: they wait on the network, not the CPU (fastai's `download_images` takes 8)
+    onnx_opset=17,         # ONNX opset of exported networks, part of the key of a model's cached ONNX file
+    compiled_shapes=8,     # batch shapes an OpenVINO runner keeps compiled (a run sees 2 or 3: full batches, the last, one photo); a bound, not a cache of every size
+)
 
 # %% ../nbs/00_core.ipynb #2bf360b0
 def sample_path() -> Path:
@@ -122,14 +138,16 @@ def open_regular(path:str|Path, # File to open for reading (binary)
     "`path` opened for reading if it is a regular file (never a FIFO, device or folder, also through symlinks) of at most `max_bytes`."
     path = Path(path)
     try: fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_BINARY', 0))
-    except FileNotFoundError: raise err(f"{path} does not exist.", "Check the path.") from None
-    except OSError as e: raise err(f"{path} can't be opened ({e.strerror or e}).", "Check the path and its permissions.") from None
+    except FileNotFoundError: raise err(f"{path} does not exist.", "Check the path.", 'missing', 'does not exist') from None
+    except OSError as e:
+        why = f"can't be opened ({e.strerror or e})"
+        raise err(f"{path} {why}.", "Check the path and its permissions.", 'unreadable', why) from None
     st = os.fstat(fd)
-    problem = (f"{path} is {_kind(st.st_mode)}, not a regular file" if not stat.S_ISREG(st.st_mode) else
-               f"{path} is {st.st_size:,} bytes, more than the {max_bytes:,} allowed" if max_bytes is not None and st.st_size > max_bytes else '')
-    if problem:
+    reason,why = (('not_a_file', f"{_kind(st.st_mode)}, not a regular file") if not stat.S_ISREG(st.st_mode) else
+                  ('too_large', f"{st.st_size:,} bytes, more than the {max_bytes:,} allowed") if max_bytes is not None and st.st_size > max_bytes else ('', ''))
+    if reason:
         os.close(fd)
-        raise err(problem + '.', "Give a regular file of the expected kind (a FIFO, a device, a folder or a symlink to one is never read).")
+        raise err(f"{path} is {why}.", "Give a regular file of the expected kind (a FIFO, a device, a folder or a symlink to one is never read).", reason, why)
     if hasattr(os, 'set_blocking'): os.set_blocking(fd, True)
     return os.fdopen(fd, 'rb')
 
@@ -140,7 +158,8 @@ def read_regular(path:str|Path, # File to read
     "The bytes of the regular file `path` (see `open_regular`), at most `max_bytes` of them even if it grows meanwhile."
     with open_regular(path, max_bytes, err) as f: data = f.read() if max_bytes is None else f.read(max_bytes+1)
     if max_bytes is not None and len(data) > max_bytes:
-        raise err(f"{path} grew past the {max_bytes:,} bytes allowed while being read.", "Give a file that is not being written.")
+        why = f"grew past the {max_bytes:,} bytes allowed while being read"
+        raise err(f"{path} {why}.", "Give a file that is not being written.", 'too_large', why)
     return data
 
 # %% ../nbs/00_core.ipynb #de095fe3

@@ -203,7 +203,7 @@ def download_image(url:str, # http(s) URL of an image
                    timeout:float=4, # Seconds to wait for the server to connect or send data
                    max_bytes:int=20_000_000, # Refuse responses larger than this
                    max_seconds:float|None=None, # Whole-download limit (default: 10 x `timeout`)
-                   max_size:int|None=400, # Shrink to this longest side (None keeps the size)
+                   max_size:int|None=settings.max_size, # Shrink to this longest side (None keeps the size)
                    max_pixels:int=MAX_PIXELS, # Refuse images with more pixels (decompression bombs)
                    max_redirects:int=5, # Redirects to follow at most
                    allow_internal:bool|None=None, # Follow redirects to internal addresses (default: only if `url` is internal)
@@ -278,7 +278,7 @@ def download_images(dest:str|Path, # Folder to save into
                     url_file:str|Path|None=None, # Text file with one URL per line (fastai's option)
                     urls=None, # URLs, or (url, search term) pairs
                     max_pics:int=1000, # Most URLs to take
-                    n_workers:int=16, # Downloads at once (fastai's default is 8; downloads wait on the network, not the CPU)
+                    n_workers:int=settings.download_workers, # Downloads at once
                     timeout:float=4, # Seconds for the server to connect or send data
                     preserve_filename:bool=False, # Accepted for fastai compatibility; names are always content hashes
                     label:str|None=None, # Label recorded in the manifest (default: `dest`'s folder name)

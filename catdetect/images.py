@@ -53,9 +53,10 @@ def _check_header(im, name, max_pixels):
     "A `DataError` if the header of `im` (not yet decoded) gives it too many pixels, or none."
     w,h = im.size
     if w*h > max_pixels:
-        raise DataError(f"{name} has too many pixels ({w}x{h}): more than {max_pixels:,}, a decompression bomb or a scan, not a photo.",
-                        "Give a photo of at most a few thousand pixels a side (or pass a larger max_pixels for a file you trust).")
-    if w < 1 or h < 1: raise DataError(f"{name} is an empty image ({w}x{h}).", "Give a real photo.")
+        why = f"too many pixels ({w}x{h}): more than {max_pixels:,}, a decompression bomb or a scan, not a photo"
+        raise DataError(f"{name} has {why}.", "Give a photo of at most a few thousand pixels a side (or pass a larger max_pixels for a file you trust).",
+                        'too_many_pixels', why)
+    if w < 1 or h < 1: raise DataError(f"{name} is an empty image ({w}x{h}).", "Give a real photo.", 'empty_image', f"an empty image ({w}x{h})")
 
 # %% ../nbs/03_images.ipynb #oimg00b
 def _decode(f, name, max_pixels, draft):
@@ -69,10 +70,11 @@ def _decode(f, name, max_pixels, draft):
             im.load()
             return im
     except DataError: raise
-    except Image.DecompressionBombError as e: raise DataError(f"{name} is a decompression bomb ({e}).", "Give a real photo.") from None
+    except Image.DecompressionBombError as e:
+        raise DataError(f"{name} is a decompression bomb ({e}).", "Give a real photo.", 'too_many_pixels', f"a decompression bomb ({e})") from None
     except Exception as e:
-        raise DataError(f"{name} cannot be decoded as an image ({type(e).__name__}: {e}).",
-                        "The file is damaged or truncated: download or export it again.") from None
+        why = f"cannot be decoded as an image ({type(e).__name__}: {e})"
+        raise DataError(f"{name} {why}.", "The file is damaged or truncated: download or export it again.", 'undecodable', why) from None
 
 # %% ../nbs/03_images.ipynb #oimg001
 def open_image(src, # Path, bytes or binary file object
@@ -84,7 +86,9 @@ def open_image(src, # Path, bytes or binary file object
          open_regular(src))   # a DataError for a FIFO, a device, a folder or a missing file
     try:
         head = f.read(16); f.seek(0)
-        if not image_kind(head): raise DataError(f"{name} is {_describe_non_image(head)}.", "Give a JPEG, PNG, GIF, WebP, BMP or TIFF photo.")
+        if not image_kind(head):
+            why = _describe_non_image(head)
+            raise DataError(f"{name} is {why}.", "Give a JPEG, PNG, GIF, WebP, BMP or TIFF photo.", 'not_an_image', why)
         im = _decode(f, name, max_pixels, draft)
         out = _upright(im); out.format = im.format
         return out
@@ -96,7 +100,7 @@ def inspect_image(src:str|Path|bytes, # Path to an image file, or its bytes
                   max_pixels:int=MAX_PIXELS) -> tuple: # Refuse images with more pixels than this
     "`(reason, info)`: why `src` is not a usable image ('' when it is) and, if it is, its format, size and mode."
     try: im = open_image(src, max_pixels)
-    except DataError as e: return e.problem.removeprefix(_source_name(src)+' ').removeprefix('is ').removeprefix('has ').rstrip('.'), None
+    except DataError as e: return e.detail, None   # the error's own words for it, without the file's name
     return '', dict(format=im.format.lower(), size=im.size, mode=im.mode)
 
 # %% ../nbs/03_images.ipynb #56f38426

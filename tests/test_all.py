@@ -24,17 +24,18 @@ def test_the_check_can_fail():
     assert not takes_call_of(lambda fns, n_workers=2, extra=None: 0, lambda fns, n_workers=2, other=None: 0)
 
 
-@pytest.mark.parametrize('module,old,new', [('predict', 'load_model', 'load_predictor'),
-                                            ('interpret', 'plot_top_losses', 'plot_worst_predictions'),
-                                            ('export', 'load_pickle', 'load_pickled_learner')])
-def test_renamed_functions_still_work_from_their_module_with_a_warning(module, old, new, monkeypatch):
+@pytest.mark.parametrize('module,old', [('predict', 'load_model'), ('interpret', 'plot_top_losses'), ('modelfile', 'load_pickle')])
+def test_no_deprecated_aliases_of_fastai_names(module, old):
+    "A project with no releases keeps no old names: `load_model`, `plot_top_losses` and `load_pickle` are fastai's and fastcore's."
     import importlib
-    m = importlib.import_module(f'catdetect.{module}')
-    assert old not in m.__all__ and new in m.__all__
-    seen = []
-    monkeypatch.setattr(m, new, lambda *a, **k: seen.append((a, k)) or 'called')
-    with pytest.warns(DeprecationWarning, match=new): assert getattr(m, old)('x', y=1) == 'called'
-    assert seen == [(('x',), {'y': 1})]
+    assert not hasattr(importlib.import_module(f'catdetect.{module}'), old)
+
+
+def test_catdetect_all_brings_users_names_not_test_helpers():
+    import catdetect.all as cd, catdetect.testing as t
+    helpers = {n for n in t.__all__}
+    assert helpers and not helpers & set(cd.__all__), sorted(helpers & set(cd.__all__))
+    assert 'train_classifier' in cd.__all__ and 'load_predictor' in cd.__all__
 
 
 def stage(module) -> int:
@@ -66,13 +67,13 @@ def test_imports_go_down_the_pipeline_and_never_take_private_names(module):
 def test_loading_and_using_a_model_imports_only_the_stages_below_it():
     code = "import sys, catdetect.predict; print(' '.join(sorted(m.split('.')[1] for m in sys.modules if m.startswith('catdetect.'))))"
     loaded = set(subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split())
-    assert loaded == {'core', 'images', 'data', 'models', 'calibrate', 'export', 'predict'}, loaded
+    assert loaded == {'core', 'images', 'data', 'models', 'engines', 'calibrate', 'modelfile', 'predict'}, loaded
 
 
-moved = {  # name: (module it was in, module it is in now), in the restructuring of issue 11
-    'valid_batch_tfms': ('train', 'data'), 'dls_images': ('train', 'data'), 'cached_dls': ('train', 'data'),
-    'bf16_ok': ('train', 'models'), 'CPUMixedPrecision': ('train', 'models'), 'body_features': ('train', 'models'),
-    'pooled_features_and_logits': ('export', 'models'), 'fit_calibration': ('export', 'calibrate'), 'find_lr': ('interpret', 'train')}
+moved = {  # name: (module it was in, module it is in now), in the restructuring of issue 23
+    'pick_engine': ('models', 'engines'), 'compile_engine': ('models', 'engines'), 'export_onnx': ('models', 'engines'),
+    'from_pixels': ('models', 'engines'), 'feature_net': ('models', 'engines'), 'body_features': ('models', 'engines'),
+    'local_server': ('all', 'testing'), 'photo_web': ('all', 'testing'), 'bomb_png': ('all', 'testing')}
 
 
 @pytest.mark.parametrize('name', sorted(moved))
@@ -81,4 +82,4 @@ def test_moved_names_live_in_their_new_stage_and_in_catdetect_all(name):
     old, new = moved[name]
     assert name in importlib.import_module(f'catdetect.{new}').__all__
     assert name not in importlib.import_module(f'catdetect.{old}').__all__
-    assert getattr(cd, name) is getattr(importlib.import_module(f'catdetect.{new}'), name)
+    if old != 'all': assert getattr(cd, name) is getattr(importlib.import_module(f'catdetect.{new}'), name)

@@ -19,7 +19,7 @@ def free_port():
 
 @pytest.fixture(scope='module')
 def served(trained, tmp_path_factory):
-    from catdetect.export import export_model
+    from catdetect.modelfile import export_model
     from catdetect.app import app_notebook
     d = tmp_path_factory.mktemp('app')
     nb = app_notebook(export_model(trained, d/'pets'), title='Cat or dog?')

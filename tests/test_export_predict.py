@@ -4,7 +4,7 @@ import numpy as np
 import pytest, torch
 from PIL import Image
 from catdetect.core import sample_path, ModelFileError, DataError
-from catdetect.export import export_model, read_spec, load_weights, load_pickled_learner, load_learner_safe
+from catdetect.modelfile import export_model, read_spec, load_weights, load_pickled_learner, load_learner_safe
 from catdetect.predict import Predictor, load_predictor, predict, not_sure
 
 pytestmark = pytest.mark.slow
@@ -153,7 +153,7 @@ def test_engines_agree_with_pytorch(saved, engine):
 
 
 def test_default_engine_is_the_fastest_installed(saved, monkeypatch):
-    from catdetect.models import pick_engine
+    from catdetect.engines import pick_engine
     assert load_predictor(saved).engine == pick_engine()
     monkeypatch.setenv('CATDETECT_ENGINE', 'torch')   # a new choice is a new Predictor, not the one loaded before
     assert load_predictor(saved).engine == 'torch'
@@ -162,11 +162,11 @@ def test_default_engine_is_the_fastest_installed(saved, monkeypatch):
 @pytest.mark.parametrize('engine', ['openvino', 'onnxruntime'])
 def test_an_engine_that_cannot_compile_the_network(saved, engine, monkeypatch):
     pytest.importorskip(engine)
-    import catdetect.models as models
+    import catdetect.engines as engines
     from catdetect.core import ModelFileError
     from catdetect.predict import Predictor
     def broken(*a, **k): raise RuntimeError('unsupported layer')
-    monkeypatch.setattr(models, '_openvino_runner' if engine == 'openvino' else '_ort_runner', broken)
+    monkeypatch.setattr(engines, '_openvino_runner' if engine == 'openvino' else '_ort_runner', broken)
     monkeypatch.setenv('CATDETECT_ENGINE', engine)
     with pytest.warns(UserWarning, match='Running on PyTorch instead'):
         assert Predictor.load(saved).engine == 'torch'   # 'auto': it still predicts

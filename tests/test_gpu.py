@@ -4,7 +4,7 @@ and the saved model run on the CPU. Skipped without CUDA (CI has none); run on a
 import pytest, torch
 from catdetect.data import pets_dls
 from catdetect.train import train_classifier
-from catdetect.export import export_model
+from catdetect.modelfile import export_model
 from catdetect.predict import Predictor
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')

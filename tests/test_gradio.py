@@ -11,7 +11,7 @@ gradio_client = pytest.importorskip('gradio_client')
 
 @pytest.fixture(scope='module')
 def saved(trained, tmp_path_factory):
-    from catdetect.export import export_model
+    from catdetect.modelfile import export_model
     from catdetect.app import save_examples
     model = export_model(trained, tmp_path_factory.mktemp('model')/'pets')
     save_examples(model, sorted(sample_path().glob('[A-Z]*.jpg'))[:1] + sorted(sample_path().glob('[a-z]*.jpg'))[:1])

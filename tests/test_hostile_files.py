@@ -77,7 +77,7 @@ def test_clean_images_sets_special_files_aside_and_leaves_symlinked_folders_alon
 
 @pytest.fixture(scope='module')
 def saved(trained, tmp_path_factory):
-    from catdetect.export import export_model
+    from catdetect.modelfile import export_model
     return export_model(trained, tmp_path_factory.mktemp('model')/'pets')
 
 
@@ -108,8 +108,8 @@ def _set(path, value):
 FIELDS = {   # one malformed field at a time: (path in the JSON, value), the field the error must name
     'format_version as a string': ((['format_version'], '1'), '`format_version`'),
     'format_version as a bool': ((['format_version'], True), '`format_version`'),
-    'unknown top-level key': ((['evil'], 1), 'unknown keys'),
-    'unknown head key': ((['head', 'pretrained_cfg_overlay'], {'file': '/etc/passwd'}), '`head` has unknown keys'),
+    'unknown top-level key': ((['evil'], 1), "('evil' was unexpected)"),
+    'unknown head key': ((['head', 'pretrained_cfg_overlay'], {'file': '/etc/passwd'}), "field `head`: Additional properties are not allowed"),
     'head lin_ftrs negative': ((['head', 'lin_ftrs'], [-3]), '`head.lin_ftrs[0]`'),
     'head ps too many': ((['head', 'ps'], [0.1, 0.2]), '`head.ps`'),
     'head concat_pool a string': ((['head', 'concat_pool'], 'yes'), '`head.concat_pool`'),
@@ -122,16 +122,16 @@ FIELDS = {   # one malformed field at a time: (path in the JSON, value), the fie
     'Resize of one number': ((['item_tfms', 0, 'size'], [96]), '`item_tfms[].size`'),
     'Resize huge': ((['item_tfms', 0, 'size'], [100000, 96]), '`item_tfms[0].size[0]`'),
     'Resize method unknown': ((['item_tfms', 0, 'method'], 'explode'), '`item_tfms[0].method`'),
-    'transform unknown': ((['item_tfms', 0, 'type'], 'Exec'), 'unknown type'),
+    'transform unknown': ((['item_tfms', 0, 'type'], 'Exec'), '`item_tfms[0].type`'),
     'mean of length 2': ((['mean'], [0.5, 0.5]), '`mean`'),
     'std of zero': ((['std'], [0, 1, 1]), '`std[0]`'),
     'mean NaN': ((['mean'], [float('nan'), 0, 0]), '`mean[0]`'),
-    'calibration key missing': ((['calibration', 'min_confidence'], KeyError), 'lacks `min_confidence`'),
+    'calibration key missing': ((['calibration', 'min_confidence'], KeyError), "'min_confidence' is a required property"),
     'temperature negative': ((['calibration', 'temperature'], -1), '`calibration.temperature`'),
     'min_confidence above 1': ((['calibration', 'min_confidence'], 2), '`calibration.min_confidence`'),
     'weights sha256 short': ((['weights', 'sha256'], 'abc'), '`weights.sha256`'),
     'weights bytes a string': ((['weights', 'bytes'], '13'), '`weights.bytes`'),
-    'weights missing': ((['weights'], KeyError), 'lacks `weights`'),
+    'weights missing': ((['weights'], KeyError), "'weights' is a required property"),
     'arch unknown': ((['arch'], 'no_such_net'), '`arch`'),
     'arch a list': ((['arch'], ['resnet18']), '`arch`'),
     'training counts negative': ((['training', 'class_counts'], {'cat': -1}), '`training.class_counts`'),
@@ -157,7 +157,7 @@ def test_each_malformed_field_is_named(saved, tmp_path, case):
     ('centroids of the wrong width', lambda t: t.update({'catdetect.centroids': torch.zeros(2, 7)}), 'class centres'),
 ])
 def test_tampered_tensors_are_refused(saved, tmp_path, case, change, why):
-    from catdetect.export import load_weights
+    from catdetect.modelfile import load_weights
     j = copy_model(saved, tmp_path/'m', tensors=change)
     with pytest.raises(ModelFileError, match=why): load_weights(j)
 
@@ -177,7 +177,7 @@ def test_special_model_files_fail_at_once(saved, tmp_path, which, kind):
 @pytest.mark.slow
 @pytest.mark.timeout(20)
 def test_oversized_or_deep_json_is_refused(saved, tmp_path):
-    from catdetect.export import read_spec
+    from catdetect.modelfile import read_spec
     (tmp_path/'big.json').write_text('{"format": "catdetect-model", "x": "' + 'a' * 2_000_000 + '"}')
     with pytest.raises(ModelFileError, match='more than the 1,000,000 allowed'): read_spec(tmp_path/'big.json')
     (tmp_path/'deep.json').write_text('[' * 100_000 + ']' * 100_000)
@@ -281,6 +281,6 @@ def test_cli_app_finds_voila_beside_the_interpreter(monkeypatch, tmp_path):
 
 @pytest.mark.timeout(10)
 def test_a_special_pickle_is_refused_even_when_trusted(tmp_path):
-    from catdetect.export import load_pickled_learner
+    from catdetect.modelfile import load_pickled_learner
     os.mkfifo(tmp_path/'m.pkl')
     with pytest.raises(ModelFileError, match='not a regular file'): load_pickled_learner(tmp_path/'m.pkl', trusted=True)

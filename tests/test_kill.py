@@ -21,7 +21,7 @@ from pathlib import Path
 import torch; torch.set_num_threads(1)   # no OpenMP pool to inherit across fork
 from catdetect.data import pets_dls
 from catdetect.models import create_learner
-from catdetect.export import export_model, read_spec, load_weights
+from catdetect.modelfile import export_model, read_spec, load_weights
 pets, out, n = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 learn = create_learner(pets_dls(pets, size=64, bs=8))
 m, log = out/'model', out/'exports.log'
@@ -153,7 +153,7 @@ def test_predict_folder_killed_at_random_moments_then_rerun_has_every_photo_once
     "Killed and resumed, the CSV has one row per photo, the same rows an uninterrupted run writes."
     import shutil
     from catdetect.core import sample_path
-    from catdetect.export import export_model
+    from catdetect.modelfile import export_model
     model = export_model(trained, tmp_path/'pets')
     folder = tmp_path/'photos'; folder.mkdir()
     for f in sorted(sample_path().glob('*.jpg'))[:200]: shutil.copy(f, folder/f.name)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope='module')
 def saved(trained, tmp_path_factory):
-    from catdetect.export import export_model
+    from catdetect.modelfile import export_model
     return export_model(trained, tmp_path_factory.mktemp('model')/'pets')
 
 

@@ -57,7 +57,7 @@ def test_manifest_rows_round_trip_logged_and_saved(rows):
 
 @pytest.fixture(scope='module')
 def saved_model(trained, tmp_path_factory):
-    from catdetect.export import export_model
+    from catdetect.modelfile import export_model
     return export_model(trained, tmp_path_factory.mktemp('model')/'pets')
 
 
@@ -65,7 +65,7 @@ def saved_model(trained, tmp_path_factory):
 @given(st.lists(st.one_of(text, fs_name).filter(lambda s: 0 < len(s) <= 1000), min_size=2, max_size=2, unique=True))
 def test_model_description_round_trips_any_class_names(saved_model, names):
     "The description is JSON: class names (anything a folder can be called) are written and read back as they were."
-    from catdetect.export import read_spec, commit_model, model_paths
+    from catdetect.modelfile import read_spec, commit_model, model_paths
     spec = read_spec(saved_model)
     spec['classes'] = names
     d = Path(tempfile.mkdtemp())

@@ -4,7 +4,8 @@ import pytest, torch
 from catdetect.data import folder_dls, pets_dls
 from catdetect.models import create_learner
 from catdetect.data import dls_images, valid_batch_tfms
-from catdetect.models import body_features, CPUMixedPrecision, bf16_ok
+from catdetect.models import CPUMixedPrecision, bf16_ok
+from catdetect.engines import body_features
 from catdetect.train import train_classifier, fit_linear_head, FrozenBatchNorm, fine_tune_cached
 
 
@@ -77,14 +78,14 @@ def test_cpu_mixed_precision_callback(pets_dir):
 
 
 def test_features_fall_back_to_pytorch_when_the_engine_cannot_run_the_network(pets_dir, monkeypatch):
-    import catdetect.models as models
+    import catdetect.engines as engines
     dls = pets_dls(pets_dir, size=64)
     learn = create_learner(dls, lin_ftrs=[], ps=0.)
     ref = body_features(learn, dls.train_ds.items[:4], bf16=False, engine='torch', progress=False)
     def unexportable(*a, **k): raise RuntimeError('unsupported operator')
-    monkeypatch.setattr(models, 'export_onnx', unexportable)
+    monkeypatch.setattr(engines, 'export_onnx', unexportable)
     monkeypatch.delenv('CATDETECT_ENGINE', raising=False)
-    if models.pick_engine() != 'torch':
+    if engines.pick_engine() != 'torch':
         with pytest.warns(UserWarning, match='using PyTorch instead'):
             f = body_features(learn, dls.train_ds.items[:4], bf16=False, progress=False)
         assert torch.allclose(f, ref, atol=1e-4)
@@ -110,7 +111,7 @@ def test_the_table_scores_the_model_the_user_gets(trained):
     "The frozen phase's validation figures come from float32 features, the saved model's path, not bfloat16 (chest X-rays: 1.67% shown, 2.50% real)."
     import torch
     from catdetect.train import _features, _validate_head
-    from catdetect.models import body_features
+    from catdetect.engines import body_features
     from catdetect.data import item_labels
     _, Xv = _features(trained, 1, False)
     assert torch.equal(Xv, body_features(trained, trained.dls.valid_ds.items, bf16=False, progress=False))

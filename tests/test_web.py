@@ -19,7 +19,7 @@ except CatdetectError as e: pytest.skip(str(e), allow_module_level=True)
 
 @pytest.fixture(scope='module')
 def site(trained, tmp_path_factory):
-    from catdetect.export import export_model
+    from catdetect.modelfile import export_model
     d = tmp_path_factory.mktemp('web')
     model = export_model(trained, d/'pets')
     return export_web(model, d/'site', title='Cat <b>or</b> dog?'), model
