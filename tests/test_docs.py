@@ -42,3 +42,18 @@ def test_docs_prep_shows_notebooks_as_nbdev_docs_do(tmp_path):
     out = json.loads((tmp_path/'_proc'/'00_core.ipynb').read_text())
     assert [''.join(c['source']) for c in out['cells']] == ['# Title', 'def f(x): return x', 'f(1)']
     assert out['cells'][-1]['outputs'][0]['text'] == ['1'] and not (tmp_path/'_proc'/'tutorials'/'bears').exists()
+
+
+def test_links_between_notebooks_become_page_addresses(tmp_path):
+    "`[x](benchmarks.ipynb)` works on GitHub; on the site it must reach the page: `benchmarks/` from the root, `../benchmarks/` below it."
+    import json
+    sys.path.insert(0, str(TOOL.parent))
+    from docs_prep import prep
+    md = dict(cell_type='markdown', metadata={}, source=['See [Benchmarks](benchmarks.ipynb) and [fastai](https://docs.fast.ai/x.ipynb).'])
+    (tmp_path/'nbs').mkdir()
+    for name in ('index', '00_core', 'benchmarks'):
+        (tmp_path/'nbs'/f'{name}.ipynb').write_text(json.dumps(dict(nbformat=4, nbformat_minor=5, metadata={}, cells=[md])))
+    prep(tmp_path/'nbs', tmp_path/'_proc')
+    text = {n: json.loads((tmp_path/'_proc'/f'{n}.ipynb').read_text())['cells'][0]['source'][0] for n in ('index', '00_core')}
+    assert text['index'] == 'See [Benchmarks](benchmarks/) and [fastai](https://docs.fast.ai/x.ipynb).'
+    assert text['00_core'] == 'See [Benchmarks](../benchmarks/) and [fastai](https://docs.fast.ai/x.ipynb).'

@@ -4,7 +4,9 @@
 - the raw front-matter cell (`---` ... `---`, e.g. `skip_exec: true`) is left out;
 - cells marked `#| hide` are left out with their outputs (setup, imports for tests);
 - nbdev's directive lines (`#| export`, `#| default_exp`, `#| notest`, `#| eval: false`, ...) are taken out of the
-  code, and a cell left empty by that is left out.
+  code, and a cell left empty by that is left out;
+- a markdown link to a notebook beside it (`[Benchmarks](benchmarks.ipynb)`, which works on GitHub) points to that
+  notebook's page instead.
 
     python tools/docs_prep.py [nbs] [_proc]
 
@@ -23,9 +25,15 @@ def is_frontmatter(cell): return cell['cell_type'] == 'raw' and ''.join(cell['so
 def hidden(cell): return cell['cell_type'] == 'code' and any(re.match(r'^\s*#\|\s*hide\s*$', l) for l in cell['source'])
 
 
-def doc_cell(cell):
-    "The cell as the site shows it, or None to leave it out."
+def page_links(text, up):
+    "Links to a notebook beside this one (`benchmarks.ipynb`) as the site's page address (`benchmarks/`, from a page `up`)."
+    return re.sub(r'\]\((\w[\w.-]*)\.ipynb\)', lambda m: f"]({up}{m.group(1)}/)", text)
+
+
+def doc_cell(cell, up=''):
+    "The cell as the site shows it, or None to leave it out; `up`: the way from this page's address to the site's root."
     if is_frontmatter(cell) or hidden(cell): return None
+    if cell['cell_type'] == 'markdown': return {**cell, 'source': [page_links(l, up) for l in cell['source']]}
     if cell['cell_type'] != 'code': return cell
     src = [l for l in cell['source'] if not DIRECTIVE.match(l)]
     if not ''.join(src).strip(): return None
@@ -41,7 +49,8 @@ def prep(src: Path, dest: Path) -> int:
         if any(p in SKIP_DIRS or p.startswith('.') for p in rel.parts[:-1]) or not f.is_file() or f.name.startswith('.'): continue
         if f.suffix == '.ipynb' and not f.name.endswith('.app.ipynb'):
             nb = json.loads(f.read_text(encoding='utf-8'))
-            nb['cells'] = [c for c in map(doc_cell, nb['cells']) if c is not None]
+            up = '' if f.name == 'index.ipynb' and len(rel.parts) == 1 else '../'   # index is the site's root, any other page a folder below
+            nb['cells'] = [c for c in (doc_cell(c, up) for c in nb['cells']) if c is not None]
             (dest/rel).parent.mkdir(parents=True, exist_ok=True)
             (dest/rel).write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding='utf-8'); n += 1
         elif f.suffix.lower() in ('.png', '.jpg', '.jpeg', '.svg', '.gif', '.md'):

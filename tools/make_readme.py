@@ -2,10 +2,11 @@
 """Write README.md from nbs/index.ipynb, as `nbdev-readme` would (it needs Quarto, which can't be installed here).
 
 Markdown cells are copied; code cells become ```python blocks, followed by their text output; cells marked
-`#| hide` are left out and `#|` directive lines are dropped. Run it after editing nbs/index.ipynb; .ci/run
+`#| hide` are left out and `#|` directive lines are dropped; a link to another notebook (`benchmarks.ipynb`) is
+made relative to the repository root. Run it after editing nbs/index.ipynb; .ci/run
 fails when README.md differs from what this writes.
 """
-import sys
+import re, sys
 from pathlib import Path
 from fastcore.nbio import read_nb
 
@@ -27,7 +28,7 @@ def to_markdown(nb):
     for c in nb.cells:
         src = ''.join(c.source) if isinstance(c.source, list) else c.source
         if any(d.startswith('hide') for d in directives(src)): continue
-        if c.cell_type == 'markdown': parts.append(src.strip())
+        if c.cell_type == 'markdown': parts.append(re.sub(r'\]\(([\w./-]+\.ipynb)\)', r'](nbs/\1)', src.strip()))   # the docs' links, from the README's folder
         elif c.cell_type == 'code':
             code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
             if code: parts.append(f'```python\n{code}\n```')
