@@ -30,7 +30,7 @@ def _web_data(out, size, max_images):
     except RateLimitError: print(f"The image search is rate limited right now, so {shipped}")
     except DataError as e: print(f"The downloaded photos can't be used ({e.problem}), so {shipped}")
 
-# %% ../nbs/18_cli.ipynb #c025ef9e
+# %% ../nbs/18_cli.ipynb #4b01db0e
 def _saved(fname:Path) -> str: # What `export_model` returned
     "The line that says where a model was saved: both files of the safe format, or the pickle."
     fname = Path(fname)
@@ -188,7 +188,7 @@ def web(model:str, # A saved model (MODEL.json + MODEL.safetensors)
     from catdetect.web import export_web
     print(f"Web page written to {export_web(model, dest, title=title, ort_web=ort_web)}: open it in a browser, or put the folder on any static host.")
 
-# %% ../nbs/18_cli.ipynb #807be62b
+# %% ../nbs/18_cli.ipynb #4c16a14b
 def _off_flags(p:argparse.ArgumentParser) -> argparse.ArgumentParser: # From `anno_parser`
     "`p` with each `--no-...` flag's help saying that it turns off what the parameter's docment describes."
     for a in p._actions:

@@ -56,7 +56,7 @@ def is_offline() -> bool:
     "True when `$CATDETECT_OFFLINE` is set to 1/true/yes: no stage then tries the network."
     return os.environ.get('CATDETECT_OFFLINE', '').strip().lower() in ('1', 'true', 'yes', 'on')
 
-# %% ../nbs/00_core.ipynb #f2af7323
+# %% ../nbs/00_core.ipynb #ed819d34
 from fastcore.basics import AttrDict
 
 settings = AttrDict(
@@ -126,6 +126,7 @@ def atomic_write(path:str|Path, # Where the file should end up
 
 # %% ../nbs/00_core.ipynb #reg001
 def _kind(mode):
+    "What a file of `st_mode` `mode` is, in words, when it is not a regular file."
     for test,name in ((stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a FIFO (named pipe)'), (stat.S_ISCHR, 'a character device'),
                       (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket')):
         if test(mode): return name

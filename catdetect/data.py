@@ -98,7 +98,9 @@ def GuardedImageBlock():
     return TransformBlock(type_tfms=guarded_image, batch_tfms=IntToFloatTensor)
 
 # %% ../nbs/07_data.ipynb #306920ad
-def _tfms(size, augment): return Resize(size), (aug_transforms(size=size, min_scale=0.75) if augment else None)
+def _tfms(size, augment):
+    "The item and batch transforms: `Resize(size)`, and `aug_transforms` if `augment`."
+    return Resize(size), (aug_transforms(size=size, min_scale=0.75) if augment else None)
 
 # %% ../nbs/07_data.ipynb #dd094823
 def _check_split(dls, valid_pct):
@@ -113,6 +115,7 @@ def _check_split(dls, valid_pct):
 
 # %% ../nbs/07_data.ipynb #994ba66a
 def _dls(block_kw, path, fns, valid_pct, seed, size, augment, bs, **kwargs):
+    "`DataLoaders` of `fns` with the labelling in `block_kw`, the split checked."
     item_tfms,batch_tfms = _tfms(size, augment)
     dblock = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock), splitter=RandomSplitter(valid_pct, seed=seed),
                        item_tfms=item_tfms, batch_tfms=batch_tfms, **block_kw)

@@ -92,7 +92,9 @@ def _watchdog(seconds):
     finally: timer.cancel(); _watch.socks = []; s.close()
 
 # %% ../nbs/05_download.ipynb #dl004
-def _row(url, status, reason='', **kw): return dict(url=url, status=status, reason=reason, **kw)
+def _row(url, status, reason='', **kw):
+    "A manifest row for `url`."
+    return dict(url=url, status=status, reason=reason, **kw)
 
 # %% ../nbs/05_download.ipynb #faa6ef2e
 class _Refused(Exception):
@@ -131,7 +133,9 @@ def _open(s, url, timeout, max_redirects, allow_internal):
     raise _Refused('rejected', f'too many redirects (more than {max_redirects}: a redirect loop?)')
 
 # %% ../nbs/05_download.ipynb #d42632f7
-def _status_of(code): return 'failed' if code >= 500 or code in (408, 425, 429) else 'rejected'
+def _status_of(code):
+    "A failed HTTP status as a row's status: `failed` where trying later may work (5xx, timeouts, rate limits)."
+    return 'failed' if code >= 500 or code in (408, 425, 429) else 'rejected'
 
 # %% ../nbs/05_download.ipynb #dl005
 def _stream(r, f, max_bytes, deadline, limit_s):
@@ -243,6 +247,7 @@ def _url_items(url_file, urls, max_pics):
         urls = [u.strip() for u in text.splitlines() if not u.lstrip().startswith('#')]
     return [(u, '') if isinstance(u, str) or not isinstance(u, (tuple, list)) else (tuple(u) + ('',))[:2] for u in list(urls)[:max_pics]]
 
+# %% ../nbs/05_download.ipynb #d85c38cb
 def _line_problem(url, seen) -> tuple|None:
     "`(status, reason)` when the entry `url` gets no download of its own (not text, empty, too long, a repeat), else None."
     if not isinstance(url, str): return 'rejected', f'not a URL ({type(url).__name__})'
@@ -251,7 +256,10 @@ def _line_problem(url, seen) -> tuple|None:
     if url in seen: return 'duplicate', 'the same URL as an earlier line'
     return None
 
-def _shown(url): return url[:200] + '...' if isinstance(url, str) and len(url) > max_url_chars else url
+# %% ../nbs/05_download.ipynb #5dca7a89
+def _shown(url):
+    "`url` as the manifest records it: a blob longer than any URL cut to its first 200 characters."
+    return url[:200] + '...' if isinstance(url, str) and len(url) > max_url_chars else url
 
 # %% ../nbs/05_download.ipynb #00a335cb
 def _subfolder(dest, root):

@@ -32,6 +32,7 @@ def image_kind(head:bytes) -> str|None: # The file's first 16 bytes (or more)
 MAX_PIXELS = 40_000_000  # 40 megapixels: far above any photo worth training on, far below a bomb
 
 def _describe_non_image(head):
+    "What a file whose first bytes are `head` is, when it is no image: the words an error gives."
     h = head.lstrip().lower()
     if h.startswith((b'<!doctype', b'<html', b'<?xml', b'<head', b'<body')): return 'an HTML page, not an image'
     if h.startswith((b'{', b'[')): return 'JSON, not an image'
@@ -39,6 +40,7 @@ def _describe_non_image(head):
 
 # %% ../nbs/03_images.ipynb #8f825dcd
 def _source_name(src):
+    "How an error names `src`: a `Path` or file by its name, a string as it is, bytes as 'the uploaded bytes'."
     if isinstance(src, (bytes, bytearray, memoryview, io.BytesIO)): return 'the uploaded bytes'
     return str(getattr(src, 'name', None) or src)
 
@@ -125,11 +127,13 @@ def _strips(im, rows=256):
     "`(y, strip)` for bands of `rows` rows of `im`: conversions work a band at a time."
     for y in range(0, im.height, rows): yield y, im.crop((0, y, im.width, min(im.height, y+rows)))
 
+# %% ../nbs/03_images.ipynb #43466027
 def _range(im):
     "The smallest and largest value of a 16-bit, 32-bit or float image, NaN aside, a band at a time."
     ext = [(np.nanmin(a), np.nanmax(a)) for a in (np.asarray(s, dtype=np.float64) for _,s in _strips(im)) if np.isfinite(a).any()]
     return (min(e[0] for e in ext), max(e[1] for e in ext)) if ext else (0., 0.)
 
+# %% ../nbs/03_images.ipynb #aa88c858
 def _rgb_strip(s, lo, hi):
     "One band as RGB: wide values scaled, alpha composited on white, everything else converted."
     if s.mode in _wide: return Image.fromarray(_to_uint8(s, lo, hi)).convert('RGB')

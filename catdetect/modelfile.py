@@ -130,7 +130,7 @@ def export_model(learn, # A trained `Learner`
                 weights=dict(file=wpath.name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data)))
     return commit_model(jpath, json.dumps(spec, indent=1), data, spec['weights']['sha256'])
 
-# %% ../nbs/14_modelfile.ipynb #ae39d754
+# %% ../nbs/14_modelfile.ipynb #4f9b550d
 import jsonschema
 
 def _num(lo:float, hi:float|None=None, integer:bool=False) -> dict: # The range, and whether it must be a whole number
@@ -145,7 +145,7 @@ def _list(item:dict, null:bool=False) -> dict: # The rule for each item
     "A JSON Schema rule: a list (at most 100,000 long) of `item`s (or None if `null`)."
     return {'type': ['array', 'null'] if null else 'array', 'items': item, 'maxItems': 100_000}
 
-# %% ../nbs/14_modelfile.ipynb #09fc72c2
+# %% ../nbs/14_modelfile.ipynb #f4a98c04
 _text = {'type': 'string', 'minLength': 1, 'maxLength': 1000}
 _size = _list(_num(1, 4096, True))
 _tfm = {'type': 'object', 'required': ['type'], 'properties': {'type': {'enum': ['Resize', 'RandomResizedCrop']}}, 'allOf': [

@@ -62,6 +62,7 @@ def default_backend():
 
 # %% ../nbs/02_search.ipynb #48c25de1
 def _cache_file(backend, term):
+    "Where the results of `backend` for `term` are cached."
     name = getattr(backend, '__name__', type(backend).__name__)
     key = hashlib.sha256(f'{name}\0{term}'.encode()).hexdigest()[:16]
     return cache_dir('search')/f"{re.sub(r'[^a-z0-9]+', '-', term.lower()).strip('-')[:40]}-{key}.json"

@@ -65,6 +65,11 @@ def photo_folders(root:str|Path, # Folder to fill (created)
         for i in range(n): fake_photo(seed + 1000*k + i, size).save(root/c/f'{c}_{i}.jpg', quality=90)
     return root
 
+# %% ../nbs/01_testing.ipynb #ls000002
+class _Server(ThreadingHTTPServer):
+    daemon_threads,request_queue_size = True,256
+    def handle_error(self, request, client_address): pass   # clients hanging up early are expected
+
 # %% ../nbs/01_testing.ipynb #78b11667
 def _handler(routes, latency, hits):
     "A request handler class answering GETs from `routes`, counting them in `hits`."
@@ -82,11 +87,6 @@ def _handler(routes, latency, hits):
             except (BrokenPipeError, ConnectionResetError): pass
         def log_message(self, *args): pass
     return Handler
-
-# %% ../nbs/01_testing.ipynb #ls000002
-class _Server(ThreadingHTTPServer):
-    daemon_threads,request_queue_size = True,256
-    def handle_error(self, request, client_address): pass   # clients hanging up early are expected
 
 # %% ../nbs/01_testing.ipynb #ls000003
 @contextmanager
