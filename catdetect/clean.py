@@ -29,7 +29,9 @@ def phash(src) -> int: # A path or PIL image
     return int(str(imagehash.phash(im)), 16)
 
 # %% ../nbs/06_clean.ipynb #b7622718
-def hamming(a:int, b:int) -> int: return (a ^ b).bit_count()
+def hamming(a:int, b:int) -> int: # Two 64-bit hashes
+    "How many bits `a` and `b` differ in."
+    return (a ^ b).bit_count()
 
 # %% ../nbs/06_clean.ipynb #5ec977c1
 def near_duplicate_groups(hashes:list, # 64-bit perceptual hashes
@@ -51,7 +53,9 @@ def near_duplicate_groups(hashes:list, # 64-bit perceptual hashes
     return [g for g in groups.values() if len(g) > 1]
 
 # %% ../nbs/06_clean.ipynb #cf2c8322
-def _label(root, f): return f.relative_to(root).parts[0] if len(f.relative_to(root).parts) > 1 else ''
+def _label(root, f):
+    "The class of the file `f` in the data set `root`: its first folder ('' for a file at the top)."
+    return f.relative_to(root).parts[0] if len(f.relative_to(root).parts) > 1 else ''
 
 # %% ../nbs/06_clean.ipynb #be5a9244
 def _inspect(f, min_size, max_size):
@@ -89,6 +93,8 @@ def _dedupe(root, good, max_distance, set_aside):
     return n_dup,conflicts
 
 # %% ../nbs/06_clean.ipynb #098b19db
+_converting = '.converting.jpg'   # the suffix of a converted photo's hidden name, until it takes its place
+
 def _convert(root, f, i, max_size, m):
     "Convert `f` to an RGB JPEG no larger than `max_size`, the original set aside; returns (new file, its info)."
     im = resize_to_max(to_rgb(open_image(f)), max_size)
@@ -101,8 +107,6 @@ def _convert(root, f, i, max_size, m):
     return new,dict(i, width=im.width, height=im.height, sha256=sha256_file(new))
 
 # %% ../nbs/06_clean.ipynb #8b545c18
-_converting = '.converting.jpg'
-
 def _mend(root, m):
     "Finish or undo what a stopped run left: half-written files, converted photos under their hidden name, set-aside photos without a row."
     remove_stale_parts(root.rglob(f'..*{_converting}.*.part'))   # killed while writing a converted photo
@@ -156,6 +160,14 @@ def _cleaning(root:Path): # The data set's folder
     try: yield
     finally: lock.release()
 
+# %% ../nbs/06_clean.ipynb #34da5617
+def _print_summary(root, s):
+    "Print what a `clean_images` run did (its summary `s`), then the conflicts and files left alone, if any."
+    print(f"{s['kept']} images kept ({s['converted']} converted or shrunk); set aside in {root/'.removed'}: {s['rejected']} rejected, "
+          f"{s['duplicates']} duplicates, {sum(map(len, s['conflicts']))} photos in label conflicts")
+    for c in s['conflicts']: print(f"  label conflict, check by hand: {', '.join(c)}")
+    if s['outside']: print(f"  left alone, {len(s['outside'])} files that are really outside {root} (symlinks): {', '.join(s['outside'][:3])}")
+
 # %% ../nbs/06_clean.ipynb #cl002
 def clean_images(path:str|Path, # Folder with one sub-folder of images per class
                  max_size:int|None=settings.max_size, # Shrink images larger than this (longest side); None keeps sizes
@@ -183,13 +195,6 @@ def clean_images(path:str|Path, # Folder with one sub-folder of images per class
                        conflicts=conflicts, converted=n_conv, outside=[str(f) for f in outside])
     if progress: _print_summary(root, summary)
     return summary
-
-# %% ../nbs/06_clean.ipynb #34da5617
-def _print_summary(root, s):
-    print(f"{s['kept']} images kept ({s['converted']} converted or shrunk); set aside in {root/'.removed'}: {s['rejected']} rejected, "
-          f"{s['duplicates']} duplicates, {sum(map(len, s['conflicts']))} photos in label conflicts")
-    for c in s['conflicts']: print(f"  label conflict, check by hand: {', '.join(c)}")
-    if s['outside']: print(f"  left alone, {len(s['outside'])} files that are really outside {root} (symlinks): {', '.join(s['outside'][:3])}")
 
 # %% ../nbs/06_clean.ipynb #5bf109f5
 def build_dataset(path:str|Path, # Folder to build: one sub-folder per class
