@@ -92,6 +92,7 @@ def export_onnx(net:nn.Module, # e.g. from `feature_net`
 
 # %% ../nbs/09_engines.ipynb #mo300013
 def _torch_runner(net, bf16):
+    "PyTorch's runner: channels-last, in inference mode, autocast to bfloat16 if `bf16`."
     net.eval().to(memory_format=torch.channels_last)
     def run(xb):
         x = torch.from_numpy(xb)
@@ -102,6 +103,7 @@ def _torch_runner(net, bf16):
 
 # %% ../nbs/09_engines.ipynb #mo300014
 def _ort_runner(onnx, threads):
+    "ONNX Runtime's runner for the ONNX network `onnx` (bytes or a path) on `threads` threads, which rest between calls."
     import onnxruntime as ort
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
@@ -116,6 +118,7 @@ def openvino_core():
     import openvino as ov
     return ov.Core()
 
+# %% ../nbs/09_engines.ipynb #155d60fe
 def run_in_streams(cm, # A network OpenVINO compiled for one photo and several streams
                    queue, # Its `AsyncInferQueue`, a request per stream
                    xb:np.ndarray): # A batch, as the network takes it
@@ -127,6 +130,7 @@ def run_in_streams(cm, # A network OpenVINO compiled for one photo and several s
     queue.wait_all()
     return tuple(np.concatenate(o) for o in zip(*outs))
 
+# %% ../nbs/09_engines.ipynb #d9581914
 def _openvino_runner(onnx, shape, threads, bf16):
     import openvino as ov
     core,compiled,lock = openvino_core(),{},threading.Lock()

