@@ -51,7 +51,9 @@ def fit_logistic_folds(Xn:torch.Tensor, # Standardised features (rows)
     return W.detach()
 
 # %% ../nbs/11_train.ipynb #656d91ea
-def _fold_logits(Xn, W): return torch.einsum('nd,kcd->knc', Xn, W[..., :-1]) + W[:, None, :, -1]
+def _fold_logits(Xn, W):
+    "The logits of each of the k models in `W` (k, classes, features+1) for the rows `Xn`: (k, rows, classes)."
+    return torch.einsum('nd,kcd->knc', Xn, W[..., :-1]) + W[:, None, :, -1]
 
 # %% ../nbs/11_train.ipynb #c5597ea6
 def fit_linear_head(learn, # A learner whose head is `[pool, Flatten, BatchNorm1d, (Dropout,) Linear]` (`lin_ftrs=[]`)
@@ -179,6 +181,11 @@ def _validate_head(learn, Xv, yv) -> tuple:
     with torch.no_grad(): out = head(Xv)
     return out, dict(valid_loss=float(F.cross_entropy(out, yv)), error_rate=float((out.argmax(1) != yv).float().mean()))
 
+# %% ../nbs/11_train.ipynb #tr200005
+def _cross_validate(X, yt, views, n_classes, wd, seed):
+    "`cv_penalty` on `views` stacked views of the photos labelled `yt` (a photo's views in one fold); only `wd` if it is given."
+    return cv_penalty(X, yt.repeat(views), torch.arange(len(yt)).repeat(views), n_classes, grid=wd_grid if wd is None else (wd,), seed=seed)
+
 # %% ../nbs/11_train.ipynb #tr200003
 def _valid_issues(dls, yt, yv, oof_probs, out):
     "Validation photos that look mislabelled: scored by a head that never saw them, judged with the training photos' out-of-fold scores."
@@ -193,11 +200,6 @@ def _print_fit(row, issues, n, mode):
     if mode == 'ignore': return
     print(summarize_label_issues(issues, n) + (f" Training {dict(drop='without', relabel='relabelled').get(mode, 'with')} them;"
           " learn.label_issues lists them and data_cleaner(learn) shows them first." if issues else ''))
-
-# %% ../nbs/11_train.ipynb #tr200005
-def _cross_validate(X, yt, views, n_classes, wd, seed):
-    "`cv_penalty` on `views` stacked views of the photos labelled `yt` (a photo's views in one fold); only `wd` if it is given."
-    return cv_penalty(X, yt.repeat(views), torch.arange(len(yt)).repeat(views), n_classes, grid=wd_grid if wd is None else (wd,), seed=seed)
 
 # %% ../nbs/11_train.ipynb #f27817d2
 def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
