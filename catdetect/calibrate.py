@@ -13,7 +13,7 @@ from .models import head_split
 from .engines import body_features
 
 # %% auto #0
-__all__ = ['fit_temperature', 'class_centroids', 'fit_calibration', 'calibrated_scores']
+__all__ = ['fit_temperature', 'class_centroids', 'calibrated_scores', 'fit_calibration']
 
 # %% ../nbs/13_calibrate.ipynb #ca000007
 def fit_temperature(logits:torch.Tensor, # Validation logits, one row per photo
@@ -36,6 +36,20 @@ def class_centroids(feats:torch.Tensor, # Features of training photos, one row e
                         for c in range(n_classes)])
     return F.normalize(cent, dim=1)
 
+# %% ../nbs/13_calibrate.ipynb #ca000016
+def calibrated_scores(feats:torch.Tensor, # Pooled features, one row per photo
+                      logits:torch.Tensor, # The model's logits for them
+                      calibration:dict|None=None, # From `fit_calibration` (None: raw probabilities, always sure)
+                      centroids:torch.Tensor|None=None) -> dict: # From `fit_calibration`
+    "Per photo: raw and calibrated probabilities, the top class, its confidence, the similarity to the nearest class centre, and whether it is sure."
+    probs,cal = logits.float().softmax(1),calibration
+    calibrated = (logits.float()/(cal['temperature'] if cal else 1.)).softmax(1)
+    top = probs.argmax(1)
+    conf = calibrated[torch.arange(len(top)), top]
+    sim = (F.normalize(feats.float(), dim=1) @ centroids.T).max(1).values if centroids is not None else torch.full((len(top),), float('nan'))
+    sure = (conf >= cal['min_confidence']) & (sim >= cal['min_similarity']) if cal else torch.ones(len(top), dtype=torch.bool)
+    return dict(probs=probs, calibrated=calibrated, top=top, confidence=conf, similarity=sim, sure=sure)
+
 # %% ../nbs/13_calibrate.ipynb #7d068519
 def fit_calibration(learn, # A trained `Learner` with a validation set
                     quantile:float=0.025, # Fraction of validation photos allowed below each threshold
@@ -56,17 +70,3 @@ def fit_calibration(learn, # A trained `Learner` with a validation set
                 quantile=quantile, valid_error_rate=float((lv.argmax(1) != yv).float().mean()),
                 valid_loss=float(F.cross_entropy(lv, yv)), valid_loss_calibrated=float(F.cross_entropy(lv/T, yv)),
                 method='temperature scaling and class-centre cosine similarity, thresholds at the validation quantile'), cent
-
-# %% ../nbs/13_calibrate.ipynb #ca000016
-def calibrated_scores(feats:torch.Tensor, # Pooled features, one row per photo
-                      logits:torch.Tensor, # The model's logits for them
-                      calibration:dict|None=None, # From `fit_calibration` (None: raw probabilities, always sure)
-                      centroids:torch.Tensor|None=None) -> dict: # From `fit_calibration`
-    "Per photo: raw and calibrated probabilities, the top class, its confidence, the similarity to the nearest class centre, and whether it is sure."
-    probs,cal = logits.float().softmax(1),calibration
-    calibrated = (logits.float()/(cal['temperature'] if cal else 1.)).softmax(1)
-    top = probs.argmax(1)
-    conf = calibrated[torch.arange(len(top)), top]
-    sim = (F.normalize(feats.float(), dim=1) @ centroids.T).max(1).values if centroids is not None else torch.full((len(top),), float('nan'))
-    sure = (conf >= cal['min_confidence']) & (sim >= cal['min_similarity']) if cal else torch.ones(len(top), dtype=torch.bool)
-    return dict(probs=probs, calibrated=calibrated, top=top, confidence=conf, similarity=sim, sure=sure)
