@@ -200,9 +200,17 @@ def onnx_key(self:Predictor) -> str:
     for k,v in self.model.state_dict().items(): h.update(k.encode()); h.update(v.detach().float().contiguous().numpy().tobytes())
     return h.hexdigest()
 
-# %% ../nbs/15_predict.ipynb #pd000035
+# %% ../nbs/15_predict.ipynb #pd000036
 _onnx_input = 'uint8 NHWC'   # what the export takes: recorded beside it, so that an export of another form is never used
 
+@patch
+def _export_onnx(self:Predictor, fname, key):
+    "Export to `fname` atomically and record its sha256 beside it."
+    data = self.to_onnx()
+    atomic_write(fname, data)
+    atomic_write(fname.with_name(fname.name + '.json'), json.dumps(dict(weights=key, onnx_sha256=hashlib.sha256(data).hexdigest(), opset=settings.onnx_opset, input=_onnx_input)))
+
+# %% ../nbs/15_predict.ipynb #pd000035
 @patch
 def _onnx_ok(self:Predictor, fname, key):
     "True if `fname` is the ONNX export of this network: its own sha256 is the one recorded when it was written."
@@ -210,14 +218,6 @@ def _onnx_ok(self:Predictor, fname, key):
         rec = json.loads(read_regular(fname.with_name(fname.name + '.json'), 10_000))
         return rec.get('weights') == key and rec.get('opset') == settings.onnx_opset and rec.get('input') == _onnx_input and sha256_file(fname) == rec.get('onnx_sha256')
     except (CatdetectError, ValueError, OSError, AttributeError): return False
-
-# %% ../nbs/15_predict.ipynb #pd000036
-@patch
-def _export_onnx(self:Predictor, fname, key):
-    "Export to `fname` atomically and record its sha256 beside it."
-    data = self.to_onnx()
-    atomic_write(fname, data)
-    atomic_write(fname.with_name(fname.name + '.json'), json.dumps(dict(weights=key, onnx_sha256=hashlib.sha256(data).hexdigest(), opset=settings.onnx_opset, input=_onnx_input)))
 
 # %% ../nbs/15_predict.ipynb #pd000037
 @patch
@@ -253,7 +253,9 @@ def use_onnx(self:Predictor,
 
 # %% ../nbs/15_predict.ipynb #c31bc808
 @functools.lru_cache(maxsize=8)
-def _load_cached(path, mtime, allow_pickle, backend, engine_now): return Predictor.load(path, allow_pickle=allow_pickle, backend=backend)
+def _load_cached(path, mtime, allow_pickle, backend, engine_now):
+    "`Predictor.load`, kept for the last 8 keys: a file's new `mtime` or another engine is another key."
+    return Predictor.load(path, allow_pickle=allow_pickle, backend=backend)
 
 # %% ../nbs/15_predict.ipynb #120bfa8f
 def load_predictor(path:str|Path, # A model saved by `export_model` (`model`, `model.json`) or a fastai `.pkl`
@@ -289,11 +291,13 @@ def class_probs(model, # A `Predictor`, a fastai `Learner`, or the path of a sav
 csv_fields = ['file', 'label', 'guess', 'prob', 'confidence', 'sure', 'error']
 
 def _row(f, r=None, error=''):
+    "The CSV row of file `f`: its `Prediction` `r`, or the `error` that kept it from one."
     if r is None: return dict(file=str(f), error=error)
     return dict(file=str(f), label=r.label, guess=r.guess, prob=f'{r.prob:.6f}', confidence=f'{r.confidence:.6f}', sure=r.sure, error='')
 
 # %% ../nbs/15_predict.ipynb #118697c1
 def _safe_preprocess(pred, f):
+    "`pred.preprocess(f)` and '', or None and why `f` can't be read: a decoding thread never raises."
     try: return pred.preprocess(f), ''
     except DataError as e: return None, e.problem
 
