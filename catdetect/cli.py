@@ -11,8 +11,8 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['demo_classes', 'commands', 'demo', 'search', 'download', 'train', 'predict', 'app', 'space', 'web', 'parser',
-           'CommandFailed', 'main']
+__all__ = ['demo_classes', 'commands', 'demo', 'search', 'download', 'train', 'CommandFailed', 'predict', 'app', 'space', 'web',
+           'parser', 'main']
 
 # %% ../nbs/18_cli.ipynb #81031374
 demo_classes = {'cat': ['cat photo', 'domestic cat'], 'dog': ['dog photo', 'pet dog']}   # label -> search terms
@@ -130,6 +130,11 @@ def train(data:str, # Folder of photos: one sub-folder per class, or Oxford-IIIT
     if plots: _save_figures(learn, Path(out).with_suffix(''))
     return learn
 
+# %% ../nbs/18_cli.ipynb #c79f53d5
+class CommandFailed(str):
+    "A message for `main` to print (one line) before exiting with `code`."
+    def __new__(cls, msg, code=1): o = super().__new__(cls, msg); o.code = code; return o
+
 # %% ../nbs/18_cli.ipynb #f98e70fc
 def predict(model:str, # A saved model (MODEL.json + MODEL.safetensors, or a .pkl with --allow-pickle)
             *images:str, # Photos to classify, or folders of photos (written to --out)
@@ -208,11 +213,6 @@ def parser() -> argparse.ArgumentParser:
     for name,f in commands.items():
         sub.add_parser(name, parents=[_off_flags(anno_parser(f))], add_help=False, help=f.__doc__, description=f.__doc__)
     return p
-
-# %% ../nbs/18_cli.ipynb #c79f53d5
-class CommandFailed(str):
-    "A message for `main` to print (one line) before exiting with `code`."
-    def __new__(cls, msg, code=1): o = super().__new__(cls, msg); o.code = code; return o
 
 # %% ../nbs/18_cli.ipynb #71ba17b6
 import errno
