@@ -127,13 +127,13 @@ def _strips(im, rows=256):
     "`(y, strip)` for bands of `rows` rows of `im`: conversions work a band at a time."
     for y in range(0, im.height, rows): yield y, im.crop((0, y, im.width, min(im.height, y+rows)))
 
-# %% ../nbs/03_images.ipynb #dc40725f
+# %% ../nbs/03_images.ipynb #862bda7e
 def _range(im):
     "The smallest and largest value of a 16-bit, 32-bit or float image, NaN aside, a band at a time."
     ext = [(np.nanmin(a), np.nanmax(a)) for a in (np.asarray(s, dtype=np.float64) for _,s in _strips(im)) if np.isfinite(a).any()]
     return (min(e[0] for e in ext), max(e[1] for e in ext)) if ext else (0., 0.)
 
-# %% ../nbs/03_images.ipynb #1fd7f701
+# %% ../nbs/03_images.ipynb #77a7b5ef
 def _rgb_strip(s, lo, hi):
     "One band as RGB: wide values scaled, alpha composited on white, everything else converted."
     if s.mode in _wide: return Image.fromarray(_to_uint8(s, lo, hi)).convert('RGB')
@@ -154,6 +154,7 @@ def to_rgb(im:Image.Image) -> Image.Image: # Any PIL image
 
 # %% ../nbs/03_images.ipynb #4d46d635
 def _array_image(src):
+    "A PIL image of the array `src`: channels first or last, any number type (scaled to 8 bits)."
     a = src if src.dtype == np.uint8 else _to_uint8(src)
     if a.ndim == 3 and a.shape[0] in (1, 3, 4) and a.shape[-1] not in (1, 3, 4): a = a.transpose(1, 2, 0)  # CHW -> HWC
     if a.ndim == 3 and a.shape[-1] == 1: a = a[..., 0]

@@ -20,8 +20,8 @@ from .calibrate import fit_calibration, calibrated_scores
 from .modelfile import read_spec, load_weights, load_pickled_learner, model_paths
 
 # %% auto #0
-__all__ = ['not_sure', 'csv_fields', 'Prediction', 'Predictor', 'load_predictor', 'as_predictor', 'predict', 'class_probs',
-           'predict_rows', 'predict_folder', 'predict_with_dask']
+__all__ = ['not_sure', 'csv_fields', 'Prediction', 'Predictor', 'valid_resize', 'load_predictor', 'as_predictor', 'predict',
+           'class_probs', 'predict_rows', 'predict_folder', 'predict_with_dask']
 
 # %% ../nbs/15_predict.ipynb #67109acd
 not_sure = 'not sure'
@@ -119,7 +119,7 @@ def draft_size(self:Predictor) -> tuple:
     return tuple(2*s for s in self.input_size)
 
 # %% ../nbs/15_predict.ipynb #pd000044
-def _valid_resize(im, # An RGB PIL image
+def valid_resize(im, # An RGB PIL image
                   tfms:list): # fastai item transforms of the validation set
     "`im` through `tfms` as fastai's validation applies them; a lone `Resize` by crop or squish directly through PIL (the same pixels)."
     from fastai.vision.augment import Resize
@@ -141,7 +141,7 @@ def preprocess(self:Predictor,
     "`image` as the network takes it: decoded, then resized and cropped as in validation (H x W x 3, uint8; `net` normalises it)."
     # numpy, not torch: a torch op between two ONNX Runtime calls wakes torch's spinning thread pool, which then
     # competes with ONNX Runtime's for the cores (measured: 6 -> 16 ms per photo on 2 cores)
-    return np.array(_valid_resize(load_rgb(image, draft=self.draft_size), self.item_tfms))
+    return np.array(valid_resize(load_rgb(image, draft=self.draft_size), self.item_tfms))
 
 # %% ../nbs/15_predict.ipynb #pd000017
 @patch

@@ -29,6 +29,11 @@ def standardize(X:torch.Tensor, # Features (rows)
     mu,var = X.mean(0),X.var(0, unbiased=False)
     return (X-mu)/torch.sqrt(var+eps), mu, var
 
+# %% ../nbs/11_train.ipynb #656d91ea
+def _fold_logits(Xn, W):
+    "The logits of each of the k models in `W` (k, classes, features+1) for the rows `Xn`: (k, rows, classes)."
+    return torch.einsum('nd,kcd->knc', Xn, W[..., :-1]) + W[:, None, :, -1]
+
 # %% ../nbs/11_train.ipynb #0cd5bd15
 def fit_logistic_folds(Xn:torch.Tensor, # Standardised features (rows)
                        y:torch.Tensor, # Class index of each row
@@ -49,11 +54,6 @@ def fit_logistic_folds(Xn:torch.Tensor, # Standardised features (rows)
         loss.backward(); return loss
     with torch.enable_grad(): opt.step(closure)
     return W.detach()
-
-# %% ../nbs/11_train.ipynb #656d91ea
-def _fold_logits(Xn, W):
-    "The logits of each of the k models in `W` (k, classes, features+1) for the rows `Xn`: (k, rows, classes)."
-    return torch.einsum('nd,kcd->knc', Xn, W[..., :-1]) + W[:, None, :, -1]
 
 # %% ../nbs/11_train.ipynb #c5597ea6
 def fit_linear_head(learn, # A learner whose head is `[pool, Flatten, BatchNorm1d, (Dropout,) Linear]` (`lin_ftrs=[]`)
