@@ -117,7 +117,7 @@ FIELDS = {   # one malformed field at a time: (path in the JSON, value), the fie
     'n_out huge': ((['n_out'], 10**9), '`n_out`'),
     'classes not a list': ((['classes'], 'cat,dog'), '`classes`'),
     'classes repeated': ((['classes'], ['cat', 'cat']), 'names a class twice'),
-    'classes of numbers': ((['classes'], [1, 2]), '`classes[0]`'),
+    'classes of numbers': ((['classes'], [1, 2]), '`classes['),
     'Resize of 0': ((['item_tfms', 0, 'size'], [0, 96]), '`item_tfms[0].size[0]`'),
     'Resize of one number': ((['item_tfms', 0, 'size'], [96]), '`item_tfms[].size`'),
     'Resize huge': ((['item_tfms', 0, 'size'], [100000, 96]), '`item_tfms[0].size[0]`'),
@@ -134,7 +134,7 @@ FIELDS = {   # one malformed field at a time: (path in the JSON, value), the fie
     'weights missing': ((['weights'], KeyError), "'weights' is a required property"),
     'arch unknown': ((['arch'], 'no_such_net'), '`arch`'),
     'arch a list': ((['arch'], ['resnet18']), '`arch`'),
-    'training counts negative': ((['training', 'class_counts'], {'cat': -1}), '`training.class_counts`'),
+    'training counts negative': ((['training', 'class_counts'], {'cat': -1}), '`training.class_counts.cat`'),
 }
 
 
