@@ -192,19 +192,19 @@ def _complete_end(data:bytes) -> int:
         if quotes % 2 == 0: end = pos
     return end
 
-# %% ../nbs/00_core.ipynb #607cfc81
+# %% ../nbs/00_core.ipynb #711a7ed4
 def _csv_writer(f):
     "The `csv.writer` every catdetect CSV is written with: every cell quoted, `\\n` between rows."
     return csv.writer(f, lineterminator='\n', quoting=csv.QUOTE_ALL)   # quoted: a bare CR in a name would end a row
 
-# %% ../nbs/00_core.ipynb #b7cb3485
+# %% ../nbs/00_core.ipynb #47d3c9af
 _whole = {}   # CSV path -> its (device, inode, size, mtime) when this process last left it with whole rows
 
 def _stamp(b):
     "What identifies the open file `b`'s state: device, inode, size, modification time."
     st = os.fstat(b.fileno()); return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
-# %% ../nbs/00_core.ipynb #655c800a
+# %% ../nbs/00_core.ipynb #02bd6ef3
 def append_csv_rows(path:str|Path, # The CSV (created, with a header, if missing or empty)
                     fields:list, # Its columns
                     rows) -> int: # Dicts (or an iterable yielding them): each is written and flushed at once

@@ -247,7 +247,7 @@ def _url_items(url_file, urls, max_pics):
         urls = [u.strip() for u in text.splitlines() if not u.lstrip().startswith('#')]
     return [(u, '') if isinstance(u, str) or not isinstance(u, (tuple, list)) else (tuple(u) + ('',))[:2] for u in list(urls)[:max_pics]]
 
-# %% ../nbs/05_download.ipynb #ac72c62c
+# %% ../nbs/05_download.ipynb #904d3bc1
 def _line_problem(url, seen) -> tuple|None:
     "`(status, reason)` when the entry `url` gets no download of its own (not text, empty, too long, a repeat), else None."
     if not isinstance(url, str): return 'rejected', f'not a URL ({type(url).__name__})'
@@ -256,7 +256,7 @@ def _line_problem(url, seen) -> tuple|None:
     if url in seen: return 'duplicate', 'the same URL as an earlier line'
     return None
 
-# %% ../nbs/05_download.ipynb #0de25e02
+# %% ../nbs/05_download.ipynb #bf25ba81
 def _shown(url):
     "`url` as the manifest records it: a blob longer than any URL cut to its first 200 characters."
     return url[:200] + '...' if isinstance(url, str) and len(url) > max_url_chars else url

@@ -118,7 +118,7 @@ def openvino_core():
     import openvino as ov
     return ov.Core()
 
-# %% ../nbs/09_engines.ipynb #ec1dffea
+# %% ../nbs/09_engines.ipynb #528ee1dc
 def run_in_streams(cm, # A network OpenVINO compiled for one photo and several streams
                    queue, # Its `AsyncInferQueue`, a request per stream
                    xb:np.ndarray): # A batch, as the network takes it
@@ -130,7 +130,7 @@ def run_in_streams(cm, # A network OpenVINO compiled for one photo and several s
     queue.wait_all()
     return tuple(np.concatenate(o) for o in zip(*outs))
 
-# %% ../nbs/09_engines.ipynb #51ee2b2c
+# %% ../nbs/09_engines.ipynb #0faf5bb5
 def _openvino_runner(onnx, shape, threads, bf16):
     import openvino as ov
     core,compiled,lock = openvino_core(),{},threading.Lock()

@@ -127,13 +127,13 @@ def _strips(im, rows=256):
     "`(y, strip)` for bands of `rows` rows of `im`: conversions work a band at a time."
     for y in range(0, im.height, rows): yield y, im.crop((0, y, im.width, min(im.height, y+rows)))
 
-# %% ../nbs/03_images.ipynb #862bda7e
+# %% ../nbs/03_images.ipynb #a8b65538
 def _range(im):
     "The smallest and largest value of a 16-bit, 32-bit or float image, NaN aside, a band at a time."
     ext = [(np.nanmin(a), np.nanmax(a)) for a in (np.asarray(s, dtype=np.float64) for _,s in _strips(im)) if np.isfinite(a).any()]
     return (min(e[0] for e in ext), max(e[1] for e in ext)) if ext else (0., 0.)
 
-# %% ../nbs/03_images.ipynb #77a7b5ef
+# %% ../nbs/03_images.ipynb #aa1014b1
 def _rgb_strip(s, lo, hi):
     "One band as RGB: wide values scaled, alpha composited on white, everything else converted."
     if s.mode in _wide: return Image.fromarray(_to_uint8(s, lo, hi)).convert('RGB')

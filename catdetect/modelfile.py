@@ -87,13 +87,13 @@ def pending_weights(wpath:Path, # The weights file of a model
     "Where `commit_model` writes weights of sha256 `sha` before they take the name `wpath`."
     return wpath.with_name(f'.{wpath.name}.{sha[:16]}.pending')
 
-# %% ../nbs/14_modelfile.ipynb #899dce71
+# %% ../nbs/14_modelfile.ipynb #5017ec1f
 def _model_lock(jpath):
     "The lock two processes saving a model at `jpath` take, so that their steps don't interleave."
     from filelock import FileLock
     return FileLock(jpath.with_name(f'.{jpath.name}.lock'), timeout=600)
 
-# %% ../nbs/14_modelfile.ipynb #2ccda7e0
+# %% ../nbs/14_modelfile.ipynb #c01c0447
 def _roll_forward(wpath, sha):
     "Give the pending weights of sha256 `sha`, if any, their name: the last step of an export stopped after its commit (under the lock)."
     if (pend := pending_weights(wpath, sha)).exists(): os.replace(pend, wpath)
@@ -140,12 +140,12 @@ def _num(lo:float, hi:float|None=None, integer:bool=False) -> dict: # The range,
     "A JSON Schema rule: a finite number (an integer if `integer`; never a bool) from `lo` to `hi`."
     return {'type': 'integer' if integer else 'number', 'finite': True, 'minimum': lo, **({'maximum': hi} if hi is not None else {})}
 
-# %% ../nbs/14_modelfile.ipynb #3f27d5d4
+# %% ../nbs/14_modelfile.ipynb #4dd455f3
 def _obj(keys:dict, optional:dict|None=None, null:bool=False) -> dict: # Required keys, keys that may be missing, and whether None is allowed
     "A JSON Schema rule: an object with the `keys` and perhaps the `optional` keys, no others (or None if `null`)."
     return {'type': ['object', 'null'] if null else 'object', 'properties': {**keys, **(optional or {})}, 'required': list(keys), 'additionalProperties': False}
 
-# %% ../nbs/14_modelfile.ipynb #4cd0bdff
+# %% ../nbs/14_modelfile.ipynb #629ec83d
 def _list(item:dict, null:bool=False) -> dict: # The rule for each item
     "A JSON Schema rule: a list (at most 100,000 long) of `item`s (or None if `null`)."
     return {'type': ['array', 'null'] if null else 'array', 'items': item, 'maxItems': 100_000}
@@ -172,7 +172,7 @@ spec_schema = _obj(dict(
        calibration=_calibration, metrics=_obj({}, dict(valid_error_rate={'type': ['number', 'null'], 'finite': True, 'minimum': 0, 'maximum': 1},
                                                       valid_loss={'type': ['number', 'null'], 'finite': True, 'minimum': 0}), null=True)))
 
-# %% ../nbs/14_modelfile.ipynb #5ea7690a
+# %% ../nbs/14_modelfile.ipynb #98d9d1af
 _finite_validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {'finite': lambda v, on, x, s: (
     [jsonschema.ValidationError(f"{x!r} is not a finite number")] if on and isinstance(x, float) and not math.isfinite(x) else [])})
 
@@ -180,7 +180,7 @@ def _field(path) -> str:
     "A JSON path (`['item_tfms', 0, 'size']`) as a reader writes it (`item_tfms[0].size`)."
     return ''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in path).lstrip('.')
 
-# %% ../nbs/14_modelfile.ipynb #3ae48b8a
+# %% ../nbs/14_modelfile.ipynb #f1c1cf5d
 def schema_problem(spec:dict) -> str|None: # A model description, as `json.loads` read it
     "The first way `spec` breaks `spec_schema`, naming the field (`item_tfms[0].size[0]`), or None when it follows it."
     e = jsonschema.exceptions.best_match(_finite_validator(spec_schema).iter_errors(spec))
@@ -245,7 +245,7 @@ def _read_weights(f, w):
                              "Get both files again from where the model came from, or save the model again.")
     return data
 
-# %% ../nbs/14_modelfile.ipynb #100ca252
+# %% ../nbs/14_modelfile.ipynb #7e602332
 def _weights_bytes(jpath, wpath, w):
     "The weights `w` names: at `wpath`, or under their pending name if an export stopped after its commit (then renamed)."
     pend = pending_weights(wpath, w['sha256'])
