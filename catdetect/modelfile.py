@@ -1,4 +1,4 @@
-"""Save a trained classifier safely: safetensors weights plus a JSON description, calibrated; fastai pickles on opt-in.
+"""The safe model format, written and read: safetensors weights plus a JSON description checked against a schema, committed so that a crash never leaves a mix; fastai pickles only on opt-in.
 
 Docs: https://catdetect.github.io/catdetect/modelfile.html.md"""
 
