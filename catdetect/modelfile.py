@@ -39,8 +39,8 @@ def _item_tfms(dls):
     from fastai.vision.augment import Resize, RandomResizedCrop
     out = []
     for t in dls.valid.after_item.fs:
-        if type(t) is Resize: out.append(dict(type='Resize', size=list(t.size), method=str(t.method), pad_mode=str(t.pad_mode)))
-        elif type(t) is RandomResizedCrop: out.append(dict(type='RandomResizedCrop', size=list(t.size), val_xtra=t.val_xtra))
+        if type(t) is Resize: out.append(dict(type='Resize', size=list(t.size[::-1]), method=str(t.method), pad_mode=str(t.pad_mode)))   # [height, width], as `Resize` takes it (it keeps (width, height))
+        elif type(t) is RandomResizedCrop: out.append(dict(type='RandomResizedCrop', size=list(t.size[::-1]), val_xtra=t.val_xtra))
         elif type(t).__name__ != 'ToTensor':
             raise ModelFileError(f"The validation transform {type(t).__name__} can't be described in the safe format.",
                                  "Use Resize (as pets_dls and folder_dls do), or save a pickle: export_model(learn, 'model.pkl').")

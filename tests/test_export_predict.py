@@ -177,3 +177,17 @@ def test_an_engine_that_cannot_compile_the_network(saved, engine, monkeypatch):
 def test_learner_from_safe_format(trained, saved):
     learn = load_learner_safe(saved, trained.dls)
     assert torch.allclose(learn.model[1][-1].weight, trained.model[1][-1].weight)
+
+
+def test_a_model_of_non_square_inputs_resizes_as_it_was_trained(pets_dir, tmp_path):
+    "fastai's `Resize((h, w))` keeps its size as (w, h); the description records [h, w], so the loaded model sees what validation saw."
+    from fastai.vision.core import PILImage
+    from catdetect.data import pets_dls
+    from catdetect.train import train_classifier
+    learn = train_classifier(pets_dls(pets_dir, size=(64, 48), augment=False), progress=False)   # (fastai's aug_transforms resample non-square validation batches)
+    pred = load_predictor(export_model(learn, tmp_path/'wide'))
+    assert pred.item_tfms[0].size == learn.dls.valid.after_item.fs[0].size == (48, 64)
+    photo = sorted(pets_dir.glob('*.jpg'))[0]
+    assert pred.preprocess(photo).shape == (64, 48, 3)   # height x width x 3
+    with learn.no_bar(): _, _, probs = learn.predict(PILImage.create(photo))
+    assert np.allclose(list(pred.predict(photo).probs.values()), probs.tolist(), atol=1e-4)
