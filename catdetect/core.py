@@ -63,7 +63,7 @@ settings = AttrDict(
     max_size=400,          # px, longest side of photos downloaded or cleaned: fastbook's `resize_images(max_size=400)`, plenty at 256 px training
     bs=16,                 # photos per forward pass when predicting or computing features (OpenVINO runs a batch on parallel streams: 16 beat 4, measured)
     n_workers=None,        # threads decoding photos (None: the CPU count)
-    partition_workers=2,   # decoding threads per Dask partition: its worker has one core, and 2 threads keep its engine fed
+    partition_workers=2,   # decoding threads per Dask partition (the value `predict_with_dask` always used; not tuned)
     download_workers=16,   # downloads at once: they wait on the network, not the CPU (fastai's `download_images` takes 8)
     onnx_opset=17,         # ONNX opset of exported networks, part of the key of a model's cached ONNX file
     compiled_shapes=8,     # batch shapes an OpenVINO runner keeps compiled (a run sees 2 or 3: full batches, the last, one photo); a bound, not a cache of every size

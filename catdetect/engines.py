@@ -132,6 +132,7 @@ def run_in_streams(cm, # A network OpenVINO compiled for one photo and several s
 
 # %% ../nbs/09_engines.ipynb #0faf5bb5
 def _openvino_runner(onnx, shape, threads, bf16):
+    "OpenVINO's runner for the ONNX network `onnx`: compiled per batch shape, a float32 batch on parallel streams, one batch at a time."
     import openvino as ov
     core,compiled,lock = openvino_core(),{},threading.Lock()
     onnx = onnx if isinstance(onnx, bytes) else Path(onnx).read_bytes()   # read once: later shapes compile from what was checked

@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/modelfile.html.md"""
 
 # %% ../nbs/14_modelfile.ipynb #f739a2a5
 from __future__ import annotations
-import hashlib, json, math, os, warnings, platform
+import functools, hashlib, json, math, os, warnings, platform
 from collections import Counter
 from pathlib import Path
 import torch, torch.nn as nn
@@ -134,11 +134,10 @@ def export_model(learn, # A trained `Learner`
     return commit_model(jpath, json.dumps(spec, indent=1), data, spec['weights']['sha256'])
 
 # %% ../nbs/14_modelfile.ipynb #4f9b550d
-import jsonschema
-
-def _num(lo:float, hi:float|None=None, integer:bool=False) -> dict: # The range, and whether it must be a whole number
-    "A JSON Schema rule: a finite number (an integer if `integer`; never a bool) from `lo` to `hi`."
-    return {'type': 'integer' if integer else 'number', 'finite': True, 'minimum': lo, **({'maximum': hi} if hi is not None else {})}
+def _num(lo:float, hi:float|None=None, integer:bool=False, null:bool=False) -> dict: # The range, whether it must be a whole number, whether None is allowed
+    "A JSON Schema rule: a finite number (an integer if `integer`; never a bool) from `lo` to `hi` (or None if `null`)."
+    t = 'integer' if integer else 'number'
+    return {'type': [t, 'null'] if null else t, 'finite': True, 'minimum': lo, **({'maximum': hi} if hi is not None else {})}
 
 # %% ../nbs/14_modelfile.ipynb #4dd455f3
 def _obj(keys:dict, optional:dict|None=None, null:bool=False) -> dict: # Required keys, keys that may be missing, and whether None is allowed
@@ -152,6 +151,7 @@ def _list(item:dict, null:bool=False) -> dict: # The rule for each item
 
 # %% ../nbs/14_modelfile.ipynb #f4a98c04
 _text = {'type': 'string', 'minLength': 1, 'maxLength': 1000}
+_text_or_null = {**_text, 'type': ['string', 'null']}
 _size = _list(_num(1, 4096, True))
 _tfm = {'type': 'object', 'required': ['type'], 'properties': {'type': {'enum': ['Resize', 'RandomResizedCrop']}}, 'allOf': [
     {'if': {'properties': {'type': {'const': 'Resize'}}}, 'then': _obj(dict(type=_text, size=_size, method={'enum': ['crop', 'pad', 'squish']},
@@ -159,22 +159,25 @@ _tfm = {'type': 'object', 'required': ['type'], 'properties': {'type': {'enum': 
     {'if': {'properties': {'type': {'const': 'RandomResizedCrop'}}}, 'then': _obj(dict(type=_text, size=_size, val_xtra=_num(0, 1)))}]}
 _calibration = _obj(dict(temperature=_num(1e-3, 1e3), min_confidence=_num(0, 1), min_similarity=_num(-1, 1), quantile=_num(0, 1),
                          valid_error_rate=_num(0, 1), valid_loss=_num(0), valid_loss_calibrated=_num(0)),
-                    dict(method={'type': ['string', 'null'], 'minLength': 1, 'maxLength': 1000}), null=True)
+                    dict(method=_text_or_null), null=True)
 spec_schema = _obj(dict(
     format={'const': format_name}, format_version=_num(1, format_version, True), arch=_text, n_out=_num(2, 100_000, True),
     head=_obj(dict(concat_pool={'type': 'boolean'}, lin_ftrs=_list(_num(1, 65536, True)), ps=_list(_num(0, 0.999)))),
     classes=_list(_text), item_tfms=_list(_tfm), weights=_obj(dict(file=_text, sha256={'type': 'string', 'pattern': '^[0-9a-f]{64}$'}, bytes=_num(1, 4e9, True)))),
-  dict(vocab_types={'type': ['string', 'null'], 'minLength': 1, 'maxLength': 1000},
+  dict(vocab_types=_text_or_null,
        mean=_list(_num(-1e3, 1e3), null=True), std=_list(_num(1e-6, 1e3), null=True),
        versions={'type': ['object', 'null'], 'additionalProperties': {'type': 'string'}},
        training=_obj(dict(n_train=_num(0, integer=True), n_valid=_num(0, integer=True), class_counts={'type': 'object', 'additionalProperties': _num(0, integer=True)}),
                      dict(data={'type': ['string', 'null'], 'maxLength': 4096}), null=True),
-       calibration=_calibration, metrics=_obj({}, dict(valid_error_rate={'type': ['number', 'null'], 'finite': True, 'minimum': 0, 'maximum': 1},
-                                                      valid_loss={'type': ['number', 'null'], 'finite': True, 'minimum': 0}), null=True)))
+       calibration=_calibration, metrics=_obj({}, dict(valid_error_rate=_num(0, 1, null=True), valid_loss=_num(0, null=True)), null=True)))
 
 # %% ../nbs/14_modelfile.ipynb #98d9d1af
-_finite_validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {'finite': lambda v, on, x, s: (
-    [jsonschema.ValidationError(f"{x!r} is not a finite number")] if on and isinstance(x, float) and not math.isfinite(x) else [])})
+@functools.cache
+def _validator_class():
+    "JSON Schema's draft 2020-12 validator with catdetect's `finite` keyword (jsonschema is imported on first use: it takes about a second)."
+    import jsonschema
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {'finite': lambda v, on, x, s: (
+        [jsonschema.ValidationError(f"{x!r} is not a finite number")] if on and isinstance(x, float) and not math.isfinite(x) else [])})
 
 def _field(path) -> str:
     "A JSON path (`['item_tfms', 0, 'size']`) as a reader writes it (`item_tfms[0].size`)."
@@ -183,7 +186,8 @@ def _field(path) -> str:
 # %% ../nbs/14_modelfile.ipynb #f1c1cf5d
 def schema_problem(spec:dict) -> str|None: # A model description, as `json.loads` read it
     "The first way `spec` breaks `spec_schema`, naming the field (`item_tfms[0].size[0]`), or None when it follows it."
-    e = jsonschema.exceptions.best_match(_finite_validator(spec_schema).iter_errors(spec))
+    from jsonschema.exceptions import best_match
+    e = best_match(_validator_class()(spec_schema).iter_errors(spec))
     return None if e is None else f"field `{_field(e.absolute_path) or '(the whole description)'}`: {e.message[:200]}"
 
 # %% ../nbs/14_modelfile.ipynb #ex200002
