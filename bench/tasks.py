@@ -12,8 +12,8 @@ that rest gets another class at random (the held-out labels are never touched). 
   on the same offline EfficientNet-Lite0 weights;
 - `head`: `train_classifier(dls)` with `epochs=0` (the head on frozen features);
 - `epochs2`: `train_classifier(dls, epochs=2)`;
-- `default`: `train_classifier(dls)` as a user calls it (today the same as `head`: there is no automatic choice of
-  fine-tuning yet).
+- `default`: `train_classifier(dls)` as a user calls it: the head, then the automatic choice of whether and how long
+  to fine-tune the body's last stages, judged on the validation photos only (the last column says what it chose).
 
 Every run is a fresh process: its wall time includes building the DataLoaders, its peak resident memory is its own.
 `--bf16 1 0` runs each catdetect method on the bfloat16 path (where the CPU has it) and on the float32 path
@@ -66,12 +66,13 @@ def one_run(path, noise, method, bf16):
     if plain:
         learn = vision_learner(dls, 'tf_efficientnet_lite0', metrics=error_rate, pretrained_cfg_overlay=dict(file=str(lite_weights())))
         with learn.no_bar(), learn.no_logging(): learn.fine_tune(2)
-    else: learn = train_classifier(dls, epochs=2 if method == 'epochs2' else 0, seed=42, progress=False)
+    else: learn = train_classifier(dls, epochs={'head': 0, 'epochs2': 2}.get(method), seed=42, progress=False)
     seconds = time.time() - t0
     with learn.no_bar():
         probs, _ = learn.get_preds(dl=learn.dls.test_dl(c['held']))
     wrong = sum(str(learn.dls.vocab[int(p)]) != t for p, t in zip(probs.argmax(1), c['truth']))
-    return dict(error=wrong/len(c['held']), n_held=len(c['held']), seconds=seconds)
+    chose = getattr(learn, 'fine_tuning', None)
+    return dict(error=wrong/len(c['held']), n_held=len(c['held']), seconds=seconds, chose=chose['why'] if chose else '')
 
 
 if __name__ == '__main__':
@@ -84,7 +85,7 @@ if __name__ == '__main__':
     a = p.parse_args()
     from catdetect.models import bf16_ok
     print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
-    print("| set | training labels | method | CPU path | held-out error | wall time | peak memory |\n|---|---|---|---|---|---|---|")
+    print("| set | training labels | method | CPU path | held-out error | wall time | peak memory | chose |\n|---|---|---|---|---|---|---|---|")
     for s in a.sets:
         for noise in a.noise:
             for m in a.methods:
@@ -92,4 +93,4 @@ if __name__ == '__main__':
                     r = isolated(one_run, str(Path(a.data)/s), noise, m, bf16)
                     path = 'fastai (float32)' if m == 'plain' else ('bfloat16' if bf16 and bf16_ok() else 'float32')
                     print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {m} | {path} | {r['error']:.2%} of {r['n_held']} | "
-                          f"{r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB |", flush=True)
+                          f"{r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB | {r['chose']} |", flush=True)

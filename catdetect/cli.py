@@ -50,7 +50,7 @@ def _save_and_try(learn, path, photo) -> tuple:
 
 # %% ../nbs/18_cli.ipynb #ceaa5a63
 def demo(out:str='catdetect-demo', # Folder for the data set (web only) and the trained model
-         epochs:int=0, # Epochs of whole-network fine-tuning after the head (see `train_classifier`)
+         epochs:int=None, # Epochs of whole-network fine-tuning after the head (default: the last stages, as long as that pays; 0: the head only)
          arch:str='efficientnet_lite0', # Backbone
          size:int=256, # Training image size
          image:str=None, # A photo to classify at the end (default: one the model never saw)
@@ -112,7 +112,8 @@ def _save_figures(learn, stem):
 def train(data:str, # Folder of photos: one sub-folder per class, or Oxford-IIIT Pet names with --pets
           out:str='model', # Where to save the model: OUT.json + OUT.safetensors (a name ending .pkl: a fastai pickle)
           arch:str='efficientnet_lite0', # Backbone
-          epochs:int=0, # Epochs of whole-network fine-tuning after the head (with --no-fast: fastai's fine_tune epochs)
+          epochs:int=None, # Epochs of whole-network fine-tuning after the head (default: the last stages, as long as that pays; 0: the head only; with --no-fast: fastai's fine_tune epochs)
+          budget:float=None, # Seconds the automatic fine-tuning may take at most (default: 4 epochs at most)
           size:int=256, # Training image size
           pets:bool=False, # Label by Oxford-IIIT Pet names (uppercase first letter = cat) instead of folders
           fast:bool=True, # catdetect's fast CPU training (else fastbook's fine_tune as is)
@@ -124,7 +125,7 @@ def train(data:str, # Folder of photos: one sub-folder per class, or Oxford-IIIT
     from catdetect.train import train_classifier
     from catdetect.modelfile import export_model
     dls = (pets_dls if pets else folder_dls)(data, size=size, seed=seed)
-    learn = train_classifier(dls, arch, epochs=epochs, fast=fast, seed=seed, **(dict(label_issues=label_issues) if fast else {}))
+    learn = train_classifier(dls, arch, epochs=epochs, fast=fast, seed=seed, **(dict(label_issues=label_issues, budget=budget) if fast else {}))
     with learn.no_bar(): print(f"Error rate on {len(dls.valid_ds)} held-out photos: {float(learn.validate()[1]):.2%}")
     print(_saved(export_model(learn, out)))
     if plots: _save_figures(learn, Path(out).with_suffix(''))

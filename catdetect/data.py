@@ -13,7 +13,7 @@ from fastcore.parallel import parallel
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np, torch
 from PIL import Image
-from fastcore.basics import tuplify
+from fastcore.basics import ifnone, tuplify
 from fastprogress.fastprogress import progress_bar
 from fastai.vision.all import (DataBlock, TransformBlock, IntToFloatTensor, CategoryBlock, RandomSplitter, Resize, PILImage, TensorImage,
                                aug_transforms, get_image_files, parent_label, using_attr, set_seed, DataLoaders, TfmdDL, defaults)
@@ -23,8 +23,8 @@ from .images import load_rgb, open_image
 
 # %% auto #0
 __all__ = ['min_per_class', 'max_cache_bytes', 'is_cat', 'pet_label', 'image_files', 'check_classes', 'guarded_image',
-           'GuardedImageBlock', 'pets_dls', 'folder_dls', 'valid_batch_tfms', 'dls_images', 'cached_dls', 'item_labels',
-           'norm_stats']
+           'GuardedImageBlock', 'pets_dls', 'folder_dls', 'valid_batch_tfms', 'dls_images', 'tensor_store',
+           'cached_dls', 'item_labels', 'norm_stats']
 
 # %% ../nbs/07_data.ipynb #63c04524
 def is_cat(x) -> bool: # A file name or path, e.g. 'Abyssinian_101.jpg'
@@ -185,12 +185,12 @@ def dls_images(dls, # DataLoaders (a `Normalize` is in `after_batch` once a lear
 # %% ../nbs/07_data.ipynb #2b9a03fa
 max_cache_bytes = 2_000_000_000   # decoded images `cached_dls` keeps in memory; beyond, a file mapped from disk
 
-def _image_store(n:int, shape:tuple, max_memory:int) -> np.ndarray:
-    "A uint8 array for `n` images of `shape`: in memory, or mapped from an unlinked file in the cache when larger than `max_memory` bytes."
-    if n*int(np.prod(shape)) <= max_memory: return np.empty((n, *shape), np.uint8)
+def _image_store(n:int, shape:tuple, max_memory:int, dtype=np.uint8) -> np.ndarray:
+    "An array for `n` images (or activations) of `shape`: in memory, or mapped from an unlinked file in the cache when larger than `max_memory` bytes."
+    if n*int(np.prod(shape))*np.dtype(dtype).itemsize <= max_memory: return np.empty((n, *shape), dtype)
     import tempfile
-    with tempfile.NamedTemporaryFile(dir=cache_dir('decoded'), suffix='.u8') as f:   # unlinked on leaving; the mapping stays
-        return np.memmap(f, np.uint8, 'w+', shape=(n, *shape))
+    with tempfile.NamedTemporaryFile(dir=cache_dir('decoded'), suffix='.bin') as f:   # unlinked on leaving; the mapping stays
+        return np.memmap(f, dtype, 'w+', shape=(n, *shape))
 
 def _decoded_images(ds, idx, tfms, progress, max_memory) -> list:
     "Items `idx` of `ds` through `tfms` (fastai's validation item transforms), as uint8 `TensorImage`s sharing one store."
@@ -204,6 +204,16 @@ def _decoded_images(ds, idx, tfms, progress, max_memory) -> list:
         if tuple(x.shape) != store.shape[1:]: raise DataError(f"{ds.items[i]} has another size after the item transforms ({tuple(x.shape)}).", "Use a Resize item transform (folder_dls, pets_dls).")
         store[k] = x.numpy()
     return [cls(torch.from_numpy(store[k])) for k in range(len(idx))]
+
+# %% ../nbs/07_data.ipynb #4a6feadd
+def tensor_store(n:int, # Rows
+                 shape:tuple, # Shape of a row
+                 dtype=torch.float32, # float32, float16 or bfloat16
+                 max_memory:int|None=None) -> torch.Tensor: # Bytes kept in memory (default `max_cache_bytes`); beyond, a file mapped from disk
+    "An uninitialised tensor of `n` rows of `shape`, in memory or mapped from an unlinked file in the cache, as `cached_dls`' images are."
+    np_type = {torch.float32: np.float32, torch.float16: np.float16, torch.bfloat16: np.int16}[dtype]
+    t = torch.from_numpy(_image_store(n, tuple(shape), ifnone(max_memory, max_cache_bytes), np_type))   # the tensor keeps the array (and its mapping)
+    return t.view(dtype) if dtype == torch.bfloat16 else t
 
 # %% ../nbs/07_data.ipynb #b85691b2
 def cached_dls(dls, # The DataLoaders to mirror

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn
 from .core import *
-from .data import dls_images
-from .models import bf16_ok, head_split, pooled_features_and_logits
+from .data import dls_images, tensor_store
+from .models import bf16_ok, head_split, pooled_features_and_logits, tail_split
 
 # %% auto #0
 __all__ = ['engines', 'engine_installed', 'pick_engine', 'feature_net', 'from_pixels', 'export_onnx', 'openvino_core',
@@ -40,13 +40,27 @@ def pick_engine(engine:str|None=None) -> str: # 'openvino', 'onnxruntime' ('onnx
 # %% ../nbs/09_engines.ipynb #mo300006
 class _FeaturesAndLogits(nn.Module):
     "The pooled features and the logits of a fastai model, as two outputs."
+    output_names = ['features', 'logits']
     def __init__(self, model): super().__init__(); self.model = model
     def forward(self, x): return pooled_features_and_logits(self.model, x)
 
+# %% ../nbs/09_engines.ipynb #77e8ff64
+class _FeaturesAndTap(nn.Module):
+    "The pooled features and the activations entering the body's last stages (`tail_split`), as two outputs."
+    output_names = ['features', 'tap']
+    def __init__(self, model):
+        super().__init__()
+        split = tail_split(model)
+        if split is None: raise CatdetectError("This backbone's last stages can't be split off.", "Fine-tune the whole network (train_classifier(..., epochs=N)) or use efficientnet_lite0/1/2 or a ResNet.")
+        self.early,self.rest = split[0],nn.Sequential(split[1], head_split(model)[0])
+    def forward(self, x): a = self.early(x); return self.rest(a), a
+
 # %% ../nbs/09_engines.ipynb #mo300007
 def feature_net(model:nn.Module, # body then head, as fastai builds it
-                logits:bool=False) -> nn.Module: # Also output the logits
-    "The body and the head's pooling of `model` (outputs: features), or with `logits` the whole model (outputs: features, logits)."
+                logits:bool=False, # Also output the logits
+                tap:bool=False) -> nn.Module: # Also output the activations entering the body's last stages (see `tail_split`)
+    "The body and the head's pooling of `model` (outputs: features), with `logits` the whole model (features, logits), with `tap` (features, tap)."
+    if tap: return _FeaturesAndTap(model)
     return _FeaturesAndLogits(model) if logits else nn.Sequential(model[0], head_split(model)[0])
 
 # %% ../nbs/09_engines.ipynb #mo300031
@@ -76,11 +90,11 @@ def _example(net, size):
 def export_onnx(net:nn.Module, # e.g. from `feature_net`
                 size:tuple, # Input (height, width)
                 fname=None): # A path or binary file object to write to (None: return the bytes)
-    "`net` exported to ONNX (opset `settings.onnx_opset`) for any batch size: its input 'image', its outputs 'features' (and 'logits')."
+    "`net` exported to ONNX (opset `settings.onnx_opset`) for any batch size: its input 'image', its outputs 'features' (and 'logits' or 'tap')."
     import io, warnings
     buf = io.BytesIO()
     inner = net.net if isinstance(net, _FromPixels) else net
-    names = ['features', 'logits'][:2 if isinstance(inner, _FeaturesAndLogits) else 1]
+    names = getattr(inner, 'output_names', ['features'])
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter('ignore')
         torch.onnx.export(net.eval(), _example(net, size), buf, input_names=['image'], output_names=names, opset_version=settings.onnx_opset,
@@ -190,16 +204,24 @@ def body_features(learn, # A learner from `create_learner` (body, then head)
                   bf16:bool|None=None, # bfloat16 (default: where the CPU computes it natively)
                   engine:str|None=None, # See `pick_engine` (default: the fastest installed)
                   n_workers:int|None=None, # Threads decoding photos between the engine's batches (default: `defaults.cpus`)
+                  tap:torch.dtype|None=None, # Also return what enters the body's last stages (`tail_split`), first view, in this type (`tensor_store`)
                   progress:bool=True): # Show a progress bar
-    "Pooled features of the frozen body for `items` (float32, one row per item and view), each photo decoded once."
+    "Pooled features of the frozen body for `items` (float32, one row per item and view), each photo decoded once; with `tap`, (features, activations)."
     learn.model.cpu()   # the engines run on the CPU; fastai moves the model back to `dls.device` when it fits or validates
-    net,run,out = feature_net(learn.model),None,[[] for _ in range(views)]
+    net,run,out,acts,k = feature_net(learn.model, tap=tap is not None),None,[[] for _ in range(views)],None,0
     was_training = learn.model.training
     learn.model.eval()
     try:
         for xb in dls_images(learn.dls, items, bs=ifnone(bs, settings.bs), n_workers=n_workers, ahead=False, progress=progress):
             x = xb.numpy()
             run = run or _engine_or_torch(net, x.shape[-2:], engine, bf16_ok() if bf16 is None else bf16)
-            for v in range(views): out[v].append(torch.from_numpy(run(np.ascontiguousarray(x[..., ::-1]) if v else x)[0]))
+            for v in range(views):
+                res = run(np.ascontiguousarray(x[..., ::-1]) if v else x)
+                out[v].append(torch.from_numpy(res[0]))
+                if tap is None or v: continue
+                if acts is None: acts = tensor_store(len(items), res[1].shape[1:], tap)   # in memory, or mapped from disk beyond `max_cache_bytes`
+                acts[k:k+len(x)] = torch.from_numpy(res[1])
+            k += len(x)
     finally: learn.model.train(was_training)
-    return torch.cat([torch.cat(o) for o in out]) if out[0] else torch.zeros(0)
+    feats = torch.cat([torch.cat(o) for o in out]) if out[0] else torch.zeros(0)
+    return feats if tap is None else (feats, acts)

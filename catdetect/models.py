@@ -14,7 +14,8 @@ from .core import *
 
 # %% auto #0
 __all__ = ['default_arch', 'lite_archs', 'lite_weights', 'resolve_arch', 'arch_name', 'arch_size', 'create_learner',
-           'create_model', 'bf16_ok', 'CPUMixedPrecision', 'head_split', 'pooled_features_and_logits']
+           'create_model', 'bf16_ok', 'CPUMixedPrecision', 'head_split', 'pooled_features_and_logits', 'body_layers',
+           'tail_split']
 
 # %% ../nbs/08_models.ipynb #7c97341c
 default_arch = 'efficientnet_lite0'
@@ -175,3 +176,23 @@ def pooled_features_and_logits(model:nn.Module, # body then head, as fastai buil
     pool,rest = head_split(model)
     f = pool(model[0](xb))
     return f, rest(f)
+
+# %% ../nbs/08_models.ipynb #244e6f1c
+def body_layers(model:nn.Module) -> list|None: # body then head, as fastai builds it
+    "The body's layers in the order they run, or None for a body this can't split (then the last stages can't be fine-tuned alone)."
+    body = model[0]
+    m = getattr(body, 'model', None)   # fastai's `TimmBody`
+    if type(m).__name__ == 'EfficientNet' and all(hasattr(m, a) for a in ('conv_stem', 'bn1', 'blocks', 'conv_head', 'bn2')):
+        return [m.conv_stem, m.bn1, *m.blocks, m.conv_head, m.bn2]   # timm's `forward_features`, in order
+    return list(body) if isinstance(body, nn.Sequential) else None
+
+# %% ../nbs/08_models.ipynb #0bc66136
+def tail_split(model:nn.Module, # body then head, as fastai builds it
+               share:float=0.5) -> tuple|None: # Least share of the body's weights in the last stages
+    "The body's early layers and its last stages (the shortest end holding `share` of its weights), each an `nn.Sequential`; None if the body can't be split."
+    layers = body_layers(model)
+    if not layers: return None
+    n = [sum(p.numel() for p in l.parameters()) for l in layers]
+    for i in range(len(layers)-1, 0, -1):
+        if sum(n[i:]) >= share*sum(n): return nn.Sequential(*layers[:i]), nn.Sequential(*layers[i:])
+    return None

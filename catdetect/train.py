@@ -7,10 +7,11 @@ Docs: https://catdetect.github.io/catdetect/train.html.md"""
 # %% ../nbs/11_train.ipynb #e96deea9
 from __future__ import annotations
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from fastai.vision.all import Callback, set_seed
+from fastai.vision.all import (Callback, CancelFitException, DataLoaders, EarlyStoppingCallback, ItemTransform, Learner, TfmdDL,
+                               TrackerCallback, error_rate, params, set_seed)
 from .core import *
 from .data import cached_dls, item_labels
 from .models import *
@@ -18,9 +19,9 @@ from .engines import *
 from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
-__all__ = ['wd_grid', 'label_issue_modes', 'standardize', 'fit_logistic_folds', 'fit_linear_head', 'cv_penalty',
-           'FrozenBatchNorm', 'cached_training', 'flagged_train', 'fine_tune_cached', 'fit_head_fast',
-           'train_classifier', 'find_lr']
+__all__ = ['wd_grid', 'tail_epochs', 'label_issue_modes', 'standardize', 'fit_logistic_folds', 'fit_linear_head', 'cv_penalty',
+           'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tail_learner', 'KeepBest',
+           'TimeBudget', 'fine_tune_tail', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -116,7 +117,7 @@ def cached_training(learn, # A learner whose head was fitted
                     bs:int=32, # Batch size
                     restore:bool=False, # Put the weights back (and freeze the body) afterwards
                     progress:bool=True, # Show progress while decoding
-                    leave_out=()): # Indices of training photos not to train on (see `flagged_train`)
+                    leave_out=()): # Indices of training photos not to train on (see `flagged`)
     "Inside the block, `learn` trains unfrozen on images decoded once, in bfloat16 where that pays, BatchNorm frozen."
     dls = learn.dls
     state = {k: v.clone() for k,v in learn.model.state_dict().items()} if restore else None
@@ -129,10 +130,12 @@ def cached_training(learn, # A learner whose head was fitted
         if restore: learn.model.load_state_dict(state); learn.freeze()
 
 # %% ../nbs/11_train.ipynb #d267e2a2
-def flagged_train(learn) -> set: # A learner after `fit_head_fast` (its `label_issues`)
-    "Indices of the training photos flagged as mislabelled: what fine-tuning leaves out."
-    flagged = {str(r['item']) for r in getattr(learn, 'label_issues', None) or [] if r['split'] == 'train'}
-    return {i for i,f in enumerate(learn.dls.train_ds.items) if str(f) in flagged}
+def flagged(learn, # A learner after `fit_head_fast` (its `label_issues`)
+            split:str='train') -> set: # 'train' or 'valid'
+    "Indices of the photos of `split` flagged as mislabelled: what fine-tuning leaves out (training) and is not judged on (validation)."
+    ds = learn.dls.train_ds if split == 'train' else learn.dls.valid_ds
+    suspects = {str(r['item']) for r in getattr(learn, 'label_issues', None) or [] if r['split'] == split}
+    return {i for i,f in enumerate(ds.items) if str(f) in suspects}
 
 # %% ../nbs/11_train.ipynb #tr100001
 def fine_tune_cached(learn, # A learner whose head was fitted (e.g. by `fit_linear_head`)
@@ -140,8 +143,93 @@ def fine_tune_cached(learn, # A learner whose head was fitted (e.g. by `fit_line
                      lr:float=1e-4, # Largest learning rate (the body gets lr/10 at its start)
                      bs:int=32): # Batch size
     "Fine-tune the whole network for `epochs` with fastai's one-cycle schedule, on images decoded once, in bfloat16, without the photos flagged as mislabelled."
-    with cached_training(learn, bs, leave_out=flagged_train(learn)): learn.fit_one_cycle(epochs, slice(lr/10, lr), pct_start=0.3)
+    with cached_training(learn, bs, leave_out=flagged(learn)): learn.fit_one_cycle(epochs, slice(lr/10, lr), pct_start=0.3)
     return learn
+
+# %% ../nbs/11_train.ipynb #c0481a20
+class _TapBatch(ItemTransform):
+    "A batch of stored activations as float32; with `flip`, each mirrored left-right at random (as `aug_transforms` mirrors photos)."
+    def __init__(self, flip:bool=False): super().__init__(); self.flip = flip
+    def encodes(self, b):
+        x,y = b[0].float(),b[1]
+        if self.flip: x = torch.where((torch.rand(len(x), device=x.device) < 0.5)[:, None, None, None], x.flip(-1), x)
+        return x,y
+
+# %% ../nbs/11_train.ipynb #555634ff
+def _tap_dls(learn, acts, vacts, bs):
+    "DataLoaders over stored activations: the training and validation photos not flagged as mislabelled, as `cached_dls` lays them out."
+    dls,dev = learn.dls,getattr(learn.dls, 'device', None)
+    def _rows(a, ds, split): skip = flagged(learn, split); return [(a[i], y) for i,y in enumerate(item_labels(ds).tolist()) if i not in skip]   # views, not copies
+    tr,va = _rows(acts, dls.train_ds, 'train'),_rows(vacts, dls.valid_ds, 'valid')
+    train = TfmdDL(tr, bs=bs, shuffle=True, drop_last=len(tr) > bs, after_batch=[_TapBatch(flip=True)], device=dev)
+    out = DataLoaders(train, TfmdDL(va, bs=2*bs, after_batch=[_TapBatch()], device=dev), device=dev)
+    out.vocab,out.c = dls.vocab,dls.c
+    return out
+
+# %% ../nbs/11_train.ipynb #7a1e0096
+def tail_learner(learn, # A learner whose head was fitted
+                 dls) -> Learner: # DataLoaders over what enters the body's last stages (e.g. `_tap_dls`)
+    "A `Learner` over `learn`'s last stages (`tail_split`) and head, sharing their weights, on `dls`, BatchNorm frozen."
+    _,late = tail_split(learn.model)
+    return Learner(dls, nn.Sequential(late, learn.model[1]), loss_func=learn.loss_func, opt_func=learn.opt_func, metrics=error_rate,
+                   splitter=lambda m: [params(m[0]), params(m[1])], cbs=[FrozenBatchNorm()])
+
+# %% ../nbs/11_train.ipynb #3f19dcde
+class KeepBest(TrackerCallback):
+    "Keep in memory the weights of the epoch with the best `monitor`, if it beats `best`; put them (or the starting weights) back after fitting."
+    order = TrackerCallback.order-1   # before `EarlyStoppingCallback` can stop the fit
+    def __init__(self, best:float, monitor:str='valid_loss'): super().__init__(monitor=monitor, reset_on_fit=False); self.start = best
+    def _state(self): return {k: v.detach().clone() for k,v in self.model.state_dict().items()}
+    def before_fit(self): super().before_fit(); self.best,self.best_epoch,self.state = self.start,None,self._state()
+    def after_epoch(self):
+        super().after_epoch()
+        if self.new_best: self.best_epoch,self.state = self.epoch,self._state()
+    def after_fit(self): self.model.load_state_dict(self.state)
+
+# %% ../nbs/11_train.ipynb #538b9006
+class TimeBudget(Callback):
+    "Stop fitting before an epoch that would end after `seconds`, judged by the epochs so far."
+    order = TrackerCallback.order+1
+    def __init__(self, seconds:float): self.seconds = seconds
+    def before_fit(self): self.t0 = time.time()
+    def after_epoch(self):
+        spent = time.time()-self.t0
+        if spent/(self.epoch+1)*(self.epoch+2) > self.seconds: raise CancelFitException()
+
+# %% ../nbs/11_train.ipynb #aba81d5f
+def _scores(tl, vacts, yv) -> dict:
+    "Validation loss and error rate of the tail learner `tl` on `vacts`, what enters the last stages for every validation photo (labels `yv`)."
+    dl = TfmdDL([(vacts[i], y) for i,y in enumerate(yv.tolist())], bs=64, after_batch=[_TapBatch()], device=tl.dls.device)
+    with tl.no_bar(): p,y = tl.get_preds(dl=dl)   # probabilities, in float32
+    return dict(valid_loss=float(F.nll_loss(p.clamp_min(1e-12).log(), y)), error_rate=float((p.argmax(1) != y).float().mean()))
+
+# %% ../nbs/11_train.ipynb #fcb845a8
+tail_epochs = 4   # epochs of the automatic fine-tuning at most; it stops sooner when the validation loss stops falling
+
+def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
+                   acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
+                   vacts, # The same per validation photo, in float32 (as the saved model runs)
+                   epochs:int=tail_epochs, # Epochs at most
+                   lr:float=1e-3, # The head's largest learning rate of the one-cycle schedule; the last stages get lr/100
+                   budget:float|None=None, # Seconds at most (None: `epochs` is the only limit)
+                   bs:int=32, # Batch size
+                   progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
+    "Fine-tune `learn`'s last stages and head on stored activations while the validation loss falls, kept only if they beat the head alone: what was chosen, and why."
+    t0,yv = time.time(),item_labels(learn.dls.valid_ds)
+    tl = tail_learner(learn, _tap_dls(learn, acts, vacts, bs))
+    if not len(tl.dls.valid.dataset): return dict(epochs=0, tried=0, seconds=0., why="head only: no validation photos to judge fine-tuning by")
+    with tl.no_bar(): start = float(tl.validate()[0])   # the head's loss, on the validation photos not flagged
+    before,keep = _scores(tl, vacts, yv),KeepBest(best=start)
+    grads = [p.requires_grad for p in learn.model.parameters()]
+    stop = EarlyStoppingCallback(patience=1, reset_on_fit=False); stop.best = start   # the first epoch must already beat the head
+    cbs = [keep, stop, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])]
+    with (nullcontext() if progress else tl.no_bar()), (nullcontext() if progress else tl.no_logging()):
+        tl.unfreeze(); tl.fit_one_cycle(epochs, slice(lr/100, lr), cbs=cbs)
+    for p,g in zip(learn.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was
+    n,tried,after = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values),_scores(tl, vacts, yv)
+    why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
+           f"head only: fine-tuning the last stages did not lower the validation loss in {tried} epoch{'s'*(tried > 1)}")
+    return dict(epochs=n, tried=tried, before=before, after=after, seconds=time.time()-t0, why=why)
 
 # %% ../nbs/11_train.ipynb #fd99176a
 def _report(rows):
@@ -163,15 +251,18 @@ def _train_rows(y, issues, items, vocab, mode, views):
     return keep.repeat(views),y.repeat(views)
 
 # %% ../nbs/11_train.ipynb #tr200001
-def _features(learn, views, progress):
-    "Training features of each view, stacked, and validation features (None without a validation set)."
+def _features(learn, views, progress, tap=False):
+    "Training features of each view, stacked, validation features (None without a validation set), and with `tap` what enters the last stages of each (else None)."
     dls = learn.dls
     # validation features in float32, as the saved model runs (`Predictor`, `learn.validate()`): the table's error is the
     # model's the user gets. In bfloat16 a photo the model is unsure of can land on the other side (chest X-rays: the
     # table said 1.67%, the saved model 2.50%). Training features stay in bfloat16 where the CPU has it: they are 4/5 of
-    # the work, and the head fitted on them is judged here on float32 features
-    Xv = body_features(learn, dls.valid_ds.items, bf16=False, progress=progress) if len(dls.valid_ds) else None
-    return body_features(learn, dls.train_ds.items, views=views, progress=progress), Xv
+    # the work, and the head fitted on them is judged here on float32 features. Training activations are kept in
+    # bfloat16 whatever the path (half float32's memory: 57 KB a photo at 256 px), validation ones in float32
+    v = body_features(learn, dls.valid_ds.items, bf16=False, tap=torch.float32 if tap else None, progress=progress) if len(dls.valid_ds) else None
+    t = body_features(learn, dls.train_ds.items, views=views, tap=torch.bfloat16 if tap else None, progress=progress)
+    (X,A),(Xv,Av) = (t if tap else (t, None)),(v if tap and v is not None else (v, None))
+    return X, Xv, A, Av
 
 # %% ../nbs/11_train.ipynb #tr200002
 def _validate_head(learn, Xv, yv) -> tuple:
@@ -207,13 +298,14 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
                   wd:float|None=None, # L2 penalty of the logistic regression (None: chosen by `cv_penalty`)
                   label_issues:str='report', # Photos that look mislabelled: 'report', 'drop', 'relabel' or 'ignore'
                   seed:int=0, # Seed of the cross-validation folds
+                  tap:bool=False, # Also keep what enters the body's last stages, as `learn.taps` (for `fine_tune_tail`)
                   progress:bool=True): # Show progress bars and the table of results
     "The frozen phase: body features once per view, the penalty by cross-validation, label issues found, the head fitted."
     if label_issues not in label_issue_modes: raise CatdetectError(f"label_issues={label_issues!r} is not a choice.", f"Use one of {', '.join(label_issue_modes)}.")
     t0,dls,vocab = time.time(),learn.dls,list(learn.dls.vocab)
     yt,yv = item_labels(dls.train_ds),item_labels(dls.valid_ds)
     if len(yt) == 0: raise DataError("The training set is empty.", "Give more images, or a smaller valid_pct.")
-    X,Xv = _features(learn, views, progress)
+    X,Xv,A,Av = _features(learn, views, progress, tap)
     cv = None if wd is not None and label_issues == 'ignore' else _cross_validate(X, yt, views, len(vocab), wd, seed)
     wd = cv['wd'] if cv else wd
     issues = [] if label_issues == 'ignore' else find_label_issues(yt, cv['probs'], vocab, dls.train_ds.items)
@@ -224,18 +316,32 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
         if label_issues != 'ignore': issues = issues + _valid_issues(dls, yt, yv, cv['probs'], out)
     row.update(seconds=time.time()-t0, at=time.time())
     learn.fast_fit,learn.penalty,learn.label_issues = [row],cv,issues
+    if tap: learn.taps = (A, Av)
     if progress: _print_fit(row, issues, len(yt)+len(yv), label_issues)
     return [row]
+
+# %% ../nbs/11_train.ipynb #856989e2
+def _choose_fine_tuning(learn, auto, budget, lr, progress):
+    "`fine_tune_tail` on `learn.taps` where `auto`, else the head alone and why; the choice as a table row in `learn.fast_fit` and as `learn.fine_tuning`."
+    if auto: choice = fine_tune_tail(learn, *learn.__dict__.pop('taps'), lr=lr, budget=budget, progress=progress)
+    else: choice = dict(epochs=0, tried=0, seconds=0., why="head only: " + ("no validation photos to judge fine-tuning by" if not len(learn.dls.valid_ds) else
+                                                                            "this backbone's last stages can't be fine-tuned alone (epochs=N fine-tunes the whole network)"))
+    head = learn.fast_fit[0]
+    row = dict(view=f"last stages ({choice['epochs']})", train_loss=float('nan'), **(choice.get('after') or dict(valid_loss=head['valid_loss'], error_rate=head['error_rate'])),
+               seconds=choice['seconds'], at=time.time())
+    learn.fast_fit,learn.fine_tuning = learn.fast_fit + [row],choice
+    if progress: _report([row]); print(choice['why'][0].upper() + choice['why'][1:] + '.')
 
 # %% ../nbs/11_train.ipynb #98ed0ecf
 def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
                      arch=default_arch, # Backbone (see `create_learner`)
-                     epochs:int=0, # Epochs of whole-network fine-tuning after the head (`fast=False`: fastai's `fine_tune(epochs)`, at least 1)
+                     epochs:int|None=None, # None: the head, then its last stages fine-tuned while that pays (see above); 0: the head only; N: N epochs of whole-network fine-tuning (`fast=False`: fastai's `fine_tune(N)`)
+                     budget:float|None=None, # Seconds the automatic fine-tuning may take at most (None: `tail_epochs` epochs at most)
                      fast:bool=True, # Frozen phase on features computed once (see above); False: fastbook's `fine_tune` as is
                      views:int=1, # Fast path: passes over the training images (1: as they are, 2: also mirrored)
                      wd:float|None=None, # Fast path: L2 penalty of the head (None: chosen by cross-validation)
                      label_issues:str='report', # Fast path: photos that look mislabelled: 'report', 'drop', 'relabel' or 'ignore'
-                     lr:float|None=None, # Learning rate of the fine-tuning epochs (default 1e-4 fast, fastai's 2e-3 otherwise)
+                     lr:float|None=None, # Learning rate of the fine-tuning epochs (default 1e-3 automatic, 1e-4 `epochs=N`, fastai's 2e-3 with `fast=False`)
                      seed:int|None=42, # Seed for repeatable runs (None: not seeded)
                      pretrained:bool=True, # Start from ImageNet weights
                      progress:bool=True, # Fast path: progress bars, the table of results and the label-issue summary
@@ -244,11 +350,13 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
     if seed is not None: set_seed(seed, reproducible=True)
     if not fast:
         learn = create_learner(dls, arch, pretrained=pretrained, **kwargs)
-        learn.fine_tune(max(1, epochs), base_lr=lr or 2e-3)
+        learn.fine_tune(max(1, epochs or 1), base_lr=lr or 2e-3)
         return learn
     learn = create_learner(dls, arch, pretrained=pretrained, lin_ftrs=[], ps=0., **kwargs)
-    fit_head_fast(learn, views=views, wd=wd, label_issues=label_issues, seed=seed or 0, progress=progress)
+    auto = epochs is None and tail_split(learn.model) is not None and len(dls.valid_ds) > 0
+    fit_head_fast(learn, views=views, wd=wd, label_issues=label_issues, seed=seed or 0, tap=auto, progress=progress)
     if epochs: fine_tune_cached(learn, epochs, lr=lr or 1e-4)
+    if epochs is None: _choose_fine_tuning(learn, auto, budget, lr or 1e-3, progress)
     return learn
 
 # %% ../nbs/11_train.ipynb #303dc434

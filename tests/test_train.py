@@ -113,7 +113,7 @@ def test_the_table_scores_the_model_the_user_gets(trained):
     from catdetect.train import _features, _validate_head
     from catdetect.engines import body_features
     from catdetect.data import item_labels
-    _, Xv = _features(trained, 1, False)
+    _, Xv, _, _ = _features(trained, 1, False)
     assert torch.equal(Xv, body_features(trained, trained.dls.valid_ds.items, bf16=False, progress=False))
     _, scores = _validate_head(trained, Xv, item_labels(trained.dls.valid_ds))
     with trained.no_bar(): loss, err = trained.validate()
@@ -124,7 +124,7 @@ def test_fine_tuning_leaves_out_the_photos_flagged_as_mislabelled(trained, monke
     "The body never trains on a photo flagged as mislabelled: fine-tuning's cached training set is the rest."
     import catdetect.train as tr
     monkeypatch.setattr(trained, 'label_issues', list(trained.label_issues) + [dict(item=trained.dls.train_ds.items[3], split='train')])
-    flagged = tr.flagged_train(trained)
+    flagged = tr.flagged(trained)
     assert 3 in flagged
     with tr.cached_training(trained, restore=True, progress=False, leave_out=flagged) as learn: n = len(learn.dls.train.dataset)
     assert n == len(trained.dls.train_ds) - len(flagged)
