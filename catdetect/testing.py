@@ -157,8 +157,8 @@ def serve_photo_web(folder:str|Path, # One sub-folder of photos per class
                     port_file:str|Path|None=None): # Write the web's address here too
     "Serve `folder` as a searchable local web until interrupted; prints its address."
     with photo_web(folder) as web:
+        if port_file: atomic_write(port_file, web.url)   # before the address is printed: whoever reads the line finds the file
         print(web.url, flush=True)
-        if port_file: atomic_write(port_file, web.url)
         try:
             while True: time.sleep(3600)
         except KeyboardInterrupt: pass

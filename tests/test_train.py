@@ -37,6 +37,16 @@ def test_seeded_runs_are_identical(pets_dir):
     assert torch.equal(a.model[1][-1].weight, b.model[1][-1].weight)
 
 
+def test_the_automatic_choice_says_what_it_chose_and_reports_the_model_it_returns(pets_dir):
+    "train_classifier's default: the last row of its table is the model the user gets (float32, fastai's own validate)."
+    learn = train_classifier(pets_dls(pets_dir, size=64, bs=8), seed=1, progress=False)
+    choice = learn.fine_tuning
+    assert choice['why'].startswith(('fine-tuned the last stages', 'head only: fine-tuning')) and 1 <= choice['tried'] <= 4, choice
+    assert (choice['epochs'] > 0) == choice['why'].startswith('fine-tuned') and not hasattr(learn, 'taps')
+    with learn.no_bar(): loss, err = learn.validate()
+    assert abs(float(err) - learn.fast_fit[-1]['error_rate']) < 1e-6 and abs(float(loss) - learn.fast_fit[-1]['valid_loss']) < 1e-3
+
+
 def test_trained_model_is_a_normal_fastai_learner(trained):
     from fastai.learner import Learner
     assert isinstance(trained, Learner) and len(trained.fast_fit) == 1 and trained.fast_fit[0]['wd'] > 0
