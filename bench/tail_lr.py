@@ -34,7 +34,7 @@ def losses(path, noise, rates, epochs):
     state, out = copy.deepcopy(learn.model.state_dict()), {}
     for name in rates:
         learn.model.load_state_dict(state)
-        tl = tr.tail_learner(learn, tr._tap_dls(learn, acts, vacts, 32))
+        tl = tr.tail_learner(learn, tr.tap_dls(learn, acts, vacts, 32))
         with tl.no_bar(): start = float(tl.validate()[0])
         with tl.no_bar(), tl.no_logging(): tl.unfreeze(); tl.fit_one_cycle(epochs, eval(name), cbs=[tr.CPUMixedPrecision()])
         out[name] = [float(v[1]) for v in tl.recorder.values]

@@ -20,7 +20,7 @@ from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
 __all__ = ['wd_grid', 'tail_epochs', 'label_issue_modes', 'standardize', 'fit_logistic_folds', 'fit_linear_head', 'cv_penalty',
-           'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tail_learner', 'KeepBest',
+           'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'KeepBest',
            'TimeBudget', 'fine_tune_tail', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
@@ -156,7 +156,10 @@ class _TapBatch(ItemTransform):
         return x,y
 
 # %% ../nbs/11_train.ipynb #555634ff
-def _tap_dls(learn, acts, vacts, bs):
+def tap_dls(learn, # A learner after `fit_head_fast` (its `label_issues` say which photos to leave out)
+            acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
+            vacts, # The same per validation photo
+            bs:int=32): # Batch size
     "DataLoaders over stored activations: the training and validation photos not flagged as mislabelled, as `cached_dls` lays them out."
     dls,dev = learn.dls,getattr(learn.dls, 'device', None)
     def _rows(a, ds, split): skip = flagged(learn, split); return [(a[i], y) for i,y in enumerate(item_labels(ds).tolist()) if i not in skip]   # views, not copies
@@ -168,7 +171,7 @@ def _tap_dls(learn, acts, vacts, bs):
 
 # %% ../nbs/11_train.ipynb #7a1e0096
 def tail_learner(learn, # A learner whose head was fitted
-                 dls) -> Learner: # DataLoaders over what enters the body's last stages (e.g. `_tap_dls`)
+                 dls) -> Learner: # DataLoaders over what enters the body's last stages (e.g. `tap_dls`)
     "A `Learner` over `learn`'s last stages (`tail_split`) and head, sharing their weights, on `dls`, BatchNorm frozen."
     _,late = tail_split(learn.model)
     return Learner(dls, nn.Sequential(late, learn.model[1]), loss_func=learn.loss_func, opt_func=learn.opt_func, metrics=error_rate,
@@ -200,8 +203,8 @@ class TimeBudget(Callback):
 def _scores(tl, vacts, yv) -> dict:
     "Validation loss and error rate of the tail learner `tl` on `vacts`, what enters the last stages for every validation photo (labels `yv`)."
     dl = TfmdDL([(vacts[i], y) for i,y in enumerate(yv.tolist())], bs=64, after_batch=[_TapBatch()], device=tl.dls.device)
-    with tl.no_bar(): p,y = tl.get_preds(dl=dl)   # probabilities, in float32
-    return dict(valid_loss=float(F.nll_loss(p.clamp_min(1e-12).log(), y)), error_rate=float((p.argmax(1) != y).float().mean()))
+    with tl.no_bar(): loss,err = tl.validate(dl=dl)   # fastai's own validation, in float32
+    return dict(valid_loss=float(loss), error_rate=float(err))
 
 # %% ../nbs/11_train.ipynb #fcb845a8
 tail_epochs = 4   # epochs of the automatic fine-tuning at most; it stops sooner when the validation loss stops falling
@@ -216,16 +219,18 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
     "Fine-tune `learn`'s last stages and head on stored activations while the validation loss falls, kept only if they beat the head alone: what was chosen, and why."
     t0,yv = time.time(),item_labels(learn.dls.valid_ds)
-    tl = tail_learner(learn, _tap_dls(learn, acts, vacts, bs))
+    tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
     if not len(tl.dls.valid.dataset): return dict(epochs=0, tried=0, seconds=0., why="head only: no validation photos to judge fine-tuning by")
     with tl.no_bar(): start = float(tl.validate()[0])   # the head's loss, on the validation photos not flagged
     before,keep = _scores(tl, vacts, yv),KeepBest(best=start)
     grads = [p.requires_grad for p in learn.model.parameters()]
     stop = EarlyStoppingCallback(patience=1, reset_on_fit=False); stop.best = start   # the first epoch must already beat the head
     cbs = [keep, stop, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])]
-    with (nullcontext() if progress else tl.no_bar()), (nullcontext() if progress else tl.no_logging()):
-        tl.unfreeze(); tl.fit_one_cycle(epochs, slice(lr/100, lr), cbs=cbs)
-    for p,g in zip(learn.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was
+    try:
+        with (nullcontext() if progress else tl.no_bar()), (nullcontext() if progress else tl.no_logging()):
+            tl.unfreeze(); tl.fit_one_cycle(epochs, slice(lr/100, lr), cbs=cbs)
+    finally:
+        for p,g in zip(learn.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was, even if the fit was interrupted
     n,tried,after = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values),_scores(tl, vacts, yv)
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
            f"head only: fine-tuning the last stages did not lower the validation loss in {tried} epoch{'s'*(tried > 1)}")
@@ -259,9 +264,10 @@ def _features(learn, views, progress, tap=False):
     # table said 1.67%, the saved model 2.50%). Training features stay in bfloat16 where the CPU has it: they are 4/5 of
     # the work, and the head fitted on them is judged here on float32 features. Training activations are kept in
     # bfloat16 whatever the path (half float32's memory: 57 KB a photo at 256 px), validation ones in float32
-    v = body_features(learn, dls.valid_ds.items, bf16=False, tap=torch.float32 if tap else None, progress=progress) if len(dls.valid_ds) else None
+    none = (None, None) if tap else None
+    v = body_features(learn, dls.valid_ds.items, bf16=False, tap=torch.float32 if tap else None, progress=progress) if len(dls.valid_ds) else none
     t = body_features(learn, dls.train_ds.items, views=views, tap=torch.bfloat16 if tap else None, progress=progress)
-    (X,A),(Xv,Av) = (t if tap else (t, None)),(v if tap and v is not None else (v, None))
+    (X,A),(Xv,Av) = (t,v) if tap else ((t, None),(v, None))
     return X, Xv, A, Av
 
 # %% ../nbs/11_train.ipynb #tr200002
