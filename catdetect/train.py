@@ -10,7 +10,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from fastai.vision.all import (Callback, CancelFitException, DataLoaders, EarlyStoppingCallback, ItemTransform, Learner, TfmdDL,
+from fastai.vision.all import (Callback, CancelFitException, DataLoaders, ItemTransform, Learner, TfmdDL,
                                TrackerCallback, error_rate, params, set_seed)
 from .core import *
 from .data import cached_dls, item_labels
@@ -20,8 +20,8 @@ from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
 __all__ = ['wd_grid', 'tail_epochs', 'label_issue_modes', 'standardize', 'fit_logistic_folds', 'fit_linear_head', 'cv_penalty',
-           'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'KeepBest',
-           'TimeBudget', 'fine_tune_tail', 'fit_head_fast', 'train_classifier', 'find_lr']
+           'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats',
+           'KeepBest', 'TimeBudget', 'fine_tune_tail', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -177,16 +177,29 @@ def tail_learner(learn, # A learner whose head was fitted
     return Learner(dls, nn.Sequential(late, learn.model[1]), loss_func=learn.loss_func, opt_func=learn.opt_func, metrics=error_rate,
                    splitter=lambda m: [params(m[0]), params(m[1])], cbs=[FrozenBatchNorm()])
 
+# %% ../nbs/11_train.ipynb #ad1148ed
+def beats(new:torch.Tensor, # Per-photo losses of the candidate
+          old:torch.Tensor, # Per-photo losses of what it must beat, on the same photos
+          z:float=2.) -> bool: # Standard errors of the paired differences the mean loss must fall by
+    "Whether `new` is lower than `old` by more than `z` standard errors of their paired differences (never, on fewer than two photos)."
+    d = (old - new).float()
+    return len(d) > 1 and bool(d.mean() > z*d.std()/len(d)**0.5)
+
 # %% ../nbs/11_train.ipynb #3f19dcde
-class KeepBest(TrackerCallback):
-    "Keep in memory the weights of the epoch with the best `monitor`, if it beats `best`; put them (or the starting weights) back after fitting."
-    order = TrackerCallback.order-1   # before `EarlyStoppingCallback` can stop the fit
-    def __init__(self, best:float, monitor:str='valid_loss'): super().__init__(monitor=monitor, reset_on_fit=False); self.start = best
+class KeepBest(Callback):
+    "Keep in memory the weights of the best epoch, one whose per-photo validation losses `beats` the best before it; stop at the first that doesn't, and put the best back."
+    order = TrackerCallback.order   # after the `Recorder` has the epoch's losses
+    def __init__(self, start:torch.Tensor, z:float=2.): self.start,self.z = start,z   # per-photo losses of the starting weights
     def _state(self): return {k: v.detach().clone() for k,v in self.model.state_dict().items()}
-    def before_fit(self): super().before_fit(); self.best,self.best_epoch,self.state = self.start,None,self._state()
+    def before_fit(self): self.best,self.best_epoch,self.state = self.start,None,self._state()
+    def before_validate(self): self.losses = []
+    def after_batch(self):
+        if self.training: return
+        with self.learn.loss_not_reduced(): self.losses.append(self.learn.loss_func(self.pred, *self.yb).detach().float())
     def after_epoch(self):
-        super().after_epoch()
-        if self.new_best: self.best_epoch,self.state = self.epoch,self._state()
+        now = torch.cat(self.losses)
+        if not beats(now, self.best, self.z): raise CancelFitException()
+        self.best,self.best_epoch,self.state = now,self.epoch,self._state()
     def after_fit(self): self.model.load_state_dict(self.state)
 
 # %% ../nbs/11_train.ipynb #538b9006
@@ -207,7 +220,7 @@ def _scores(tl, vacts, yv) -> dict:
     return dict(valid_loss=float(loss), error_rate=float(err))
 
 # %% ../nbs/11_train.ipynb #fcb845a8
-tail_epochs = 4   # epochs of the automatic fine-tuning at most; it stops sooner when the validation loss stops falling
+tail_epochs = 4   # epochs of the automatic fine-tuning at most; it stops sooner when an epoch does not beat the best (`beats`)
 
 def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
@@ -215,25 +228,26 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    epochs:int=tail_epochs, # Epochs at most
                    lr:float=1e-3, # The head's largest learning rate of the one-cycle schedule; the last stages get lr/100
                    budget:float|None=None, # Seconds at most (None: `epochs` is the only limit)
+                   z:float=2., # Standard errors an epoch must beat the best before it by (`beats`)
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
-    "Fine-tune `learn`'s last stages and head on stored activations while the validation loss falls, kept only if they beat the head alone: what was chosen, and why."
+    "Fine-tune `learn`'s last stages and head on stored activations while each epoch beats the last, kept only if they beat the head alone: what was chosen, and why."
     t0,yv = time.time(),item_labels(learn.dls.valid_ds)
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
     if not len(tl.dls.valid.dataset): return dict(epochs=0, tried=0, seconds=0., why="head only: no validation photos to judge fine-tuning by")
-    with tl.no_bar(): start = float(tl.validate()[0])   # the head's loss, on the validation photos not flagged
-    before,keep = _scores(tl, vacts, yv),KeepBest(best=start)
+    with tl.no_bar(): start = tl.get_preds(with_loss=True)[2]   # the head's loss on each validation photo not flagged
+    before,keep = _scores(tl, vacts, yv),KeepBest(start, z)   # the first epoch must already beat the head
     grads = [p.requires_grad for p in learn.model.parameters()]
-    stop = EarlyStoppingCallback(patience=1, reset_on_fit=False); stop.best = start   # the first epoch must already beat the head
-    cbs = [keep, stop, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])]
+    cbs = [keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])]
     try:
         with (nullcontext() if progress else tl.no_bar()), (nullcontext() if progress else tl.no_logging()):
             tl.unfreeze(); tl.fit_one_cycle(epochs, slice(lr/100, lr), cbs=cbs)
     finally:
         for p,g in zip(learn.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was, even if the fit was interrupted
-    n,tried,after = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values),_scores(tl, vacts, yv)
+    n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
+    after = _scores(tl, vacts, yv) if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
-           f"head only: fine-tuning the last stages did not lower the validation loss in {tried} epoch{'s'*(tried > 1)}")
+           f"head only: fine-tuning the last stages did not lower the validation loss beyond its noise in {tried} epoch{'s'*(tried > 1)}")
     return dict(epochs=n, tried=tried, before=before, after=after, seconds=time.time()-t0, why=why)
 
 # %% ../nbs/11_train.ipynb #fd99176a

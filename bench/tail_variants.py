@@ -1,0 +1,92 @@
+#!/usr/bin/env python
+"""Variants of `fine_tune_tail` from the same fitted head: per epoch, the validation loss it judges by, the error on
+photos held out from everything (20%, as `bench/tasks.py` splits), and the seconds the epoch took.
+
+    python bench/tail_variants.py [--sets ...] [--noise 0 0.2] [--variants bf16 fp32 half small]
+"""
+import argparse, copy, time, warnings
+from pathlib import Path
+warnings.filterwarnings('ignore')
+from machine import machine
+
+VARIANTS = dict(
+    bf16=dict(),                                  # what fine_tune_tail does on the bfloat16 path
+    fp32=dict(bf16=False),                        # the same in float32
+    half=dict(bf16=False, half=1),                # the first epoch on activations pooled to half resolution
+    small=dict(bf16=False, small=True),           # only the body's last block stage and head conv
+    e6=dict(bf16=False, epochs=6),
+    lr3=dict(bf16=False, lr=slice(3e-5, 1e-3)),
+)
+
+
+def run(path, noise, names):
+    import torch, torch.nn.functional as F
+    from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, set_seed, Callback, params, nn
+    from catdetect.data import GuardedImageBlock
+    from catdetect.engines import body_features
+    from catdetect.models import create_learner, CPUMixedPrecision, tail_split
+    import catdetect.train as tr
+    from tasks import condition, Given
+    c = condition(Path(path), noise)
+    set_seed(42, reproducible=True)
+    dls = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']), splitter=RandomSplitter(0.2, seed=42),
+                    item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(c['items'], path=path, bs=32)
+    learn = create_learner(dls, lin_ftrs=[], ps=0.)
+    tr.fit_head_fast(learn, tap=True, seed=42, progress=False)
+    acts, vacts = learn.taps
+    _, hacts = body_features(learn, c['held'], bf16=False, tap=torch.float32, progress=False)
+    yh = torch.tensor([list(map(str, dls.vocab)).index(t) for t in c['truth']])
+    state, out = copy.deepcopy(learn.model.state_dict()), {}
+    early, late = tail_split(learn.model)
+
+    def held_err(net, h):
+        net.eval()
+        with torch.no_grad(): p = torch.cat([net(h[i:i+64].float()) for i in range(0, len(h), 64)])
+        return float((p.argmax(1) != yh).float().mean())
+
+    class Track(Callback):
+        order = 60
+        def __init__(s, net, h, half): s.net, s.h, s.half, s.rows = net, h, half, []
+        def before_fit(s): s.t = time.time()
+        def before_batch(s):
+            if s.training and s.epoch < s.half: s.learn.xb = (F.avg_pool2d(s.xb[0], 2),)
+        def after_epoch(s):
+            sec = time.time() - s.t
+            s.rows.append((float(s.recorder.values[-1][1]), held_err(s.net, s.h), sec))
+            s.t = time.time()
+
+    for name in names:
+        v = VARIANTS[name]
+        learn.model.load_state_dict(state)
+        a, va, h = acts, vacts, hacts
+        if v.get('small'):   # activations entering the last block stage: the stage before it run once, frozen
+            first = late[0].eval()
+            with torch.no_grad():
+                run1 = lambda t: torch.cat([first(t[i:i+64].float()) for i in range(0, len(t), 64)])
+                a, va, h = run1(acts).bfloat16(), run1(vacts), run1(hacts)
+        tl = tr.tail_learner(learn, tr.tap_dls(learn, a, va, 32))
+        if v.get('small'): tl.model = nn.Sequential(nn.Sequential(*list(late)[1:]), learn.model[1]); tl.splitter = lambda m: [params(m[0]), params(m[1])]
+        with tl.no_bar(): start = float(tl.validate()[0])
+        h0 = held_err(tl.model, h)
+        tk = Track(tl.model, h, v.get('half', 0))
+        with tl.no_bar(), tl.no_logging():
+            tl.unfreeze(); tl.fit_one_cycle(v.get('epochs', 4), v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk])
+        out[name] = (start, h0, tk.rows)
+    return out
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
+    p.add_argument('--sets', nargs='+', default=['tasks/flowers102-39', 'tasks/chest-xray', 'dev/catsdogs', 'dev/bears'])
+    p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
+    p.add_argument('--variants', nargs='+', default=list(VARIANTS))
+    a = p.parse_args()
+    from catdetect.models import bf16_ok
+    print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
+    print("| set | labels | variant | head: valid loss, held-out error | per epoch: valid loss, held-out error, seconds |\n|---|---|---|---|---|")
+    for s in a.sets:
+        for noise in a.noise:
+            for name, (start, h0, rows) in run(str(Path(a.data)/s), noise, a.variants).items():
+                print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {name} | {start:.3f}, {h0:.2%} | "
+                      + '; '.join(f'{l:.3f}, {e:.2%}, {t:.1f}s' for l, e, t in rows) + ' |', flush=True)
