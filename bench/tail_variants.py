@@ -2,7 +2,15 @@
 """Variants of `fine_tune_tail` from the same fitted head: per epoch, the validation loss it judges by, the error on
 photos held out from everything (20%, as `bench/tasks.py` splits), and the seconds the epoch took.
 
-    python bench/tail_variants.py [--sets ...] [--noise 0 0.2] [--variants bf16 fp32 half small]
+    python bench/tail_variants.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]
+                                  [--noise 0 0.2] [--variants bf16 fp32 half small grad grad2 e6 lr3]
+
+Each set is split as `bench/tasks.py` splits it. Variants (4 epochs of fastai's one-cycle schedule, no early stopping):
+`bf16` is what `fine_tune_tail` trains; `fp32` the same in float32; `half` its first epoch on activations pooled to
+half resolution; `small` only the last block stage and the head conv; `grad` one epoch of `small`, then 3 of the last
+stages; `grad2` one epoch of the head conv alone, then 3 of the last stages; `e6` 6 epochs; `lr3` the last stages at
+3e-5. Where fewer stages train, what enters them is computed once from the stored activations by the stages before,
+frozen (the seconds are the epochs' alone).
 """
 import argparse, copy, time, warnings
 from pathlib import Path
@@ -14,6 +22,8 @@ VARIANTS = dict(
     fp32=dict(bf16=False),                        # the same in float32
     half=dict(bf16=False, half=1),                # the first epoch on activations pooled to half resolution
     small=dict(bf16=False, small=True),           # only the body's last block stage and head conv
+    grad=dict(small=1, then=3),                   # one epoch of the small tail, then 3 of the whole tail (gradual unfreezing)
+    grad2=dict(small=2, then=3),                  # one epoch of the head conv alone, then 3 of the whole tail
     e6=dict(bf16=False, epochs=6),
     lr3=dict(bf16=False, lr=slice(3e-5, 1e-3)),
 )
@@ -60,17 +70,23 @@ def run(path, noise, names):
         learn.model.load_state_dict(state)
         a, va, h = acts, vacts, hacts
         if v.get('small'):   # activations entering the last block stage: the stage before it run once, frozen
-            first = late[0].eval()
+            first = nn.Sequential(*list(late)[:int(v['small'])]).eval()
             with torch.no_grad():
                 run1 = lambda t: torch.cat([first(t[i:i+64].float()) for i in range(0, len(t), 64)])
                 a, va, h = run1(acts).bfloat16(), run1(vacts), run1(hacts)
         tl = tr.tail_learner(learn, tr.tap_dls(learn, a, va, 32))
-        if v.get('small'): tl.model = nn.Sequential(nn.Sequential(*list(late)[1:]), learn.model[1]); tl.splitter = lambda m: [params(m[0]), params(m[1])]
+        if v.get('small'): tl.model = nn.Sequential(nn.Sequential(*list(late)[int(v['small']):]), learn.model[1]); tl.splitter = lambda m: [params(m[0]), params(m[1])]
         with tl.no_bar(): start = float(tl.validate()[0])
         h0 = held_err(tl.model, h)
         tk = Track(tl.model, h, v.get('half', 0))
         with tl.no_bar(), tl.no_logging():
-            tl.unfreeze(); tl.fit_one_cycle(v.get('epochs', 4), v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk])
+            tl.unfreeze(); tl.fit_one_cycle(1 if v.get('then') else v.get('epochs', 4), v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk])
+        if v.get('then'):
+            tl = tr.tail_learner(learn, tr.tap_dls(learn, acts, vacts, 32))
+            tk2 = Track(tl.model, hacts, 0)
+            with tl.no_bar(), tl.no_logging():
+                tl.unfreeze(); tl.fit_one_cycle(v['then'], v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk2])
+            tk.rows += tk2.rows
         out[name] = (start, h0, tk.rows)
     return out
 
