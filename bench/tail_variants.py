@@ -21,7 +21,7 @@ VARIANTS = dict(
     bf16=dict(),                                  # what fine_tune_tail does on the bfloat16 path
     fp32=dict(bf16=False),                        # the same in float32
     half=dict(bf16=False, half=1),                # the first epoch on activations pooled to half resolution
-    small=dict(bf16=False, small=True),           # only the body's last block stage and head conv
+    small=dict(bf16=False, small=1),              # only the body's last block stage and head conv
     grad=dict(small=1, then=3),                   # one epoch of the small tail, then 3 of the whole tail (gradual unfreezing)
     grad2=dict(small=2, then=3),                  # one epoch of the head conv alone, then 3 of the whole tail
     e6=dict(bf16=False, epochs=6),
@@ -34,7 +34,7 @@ def run(path, noise, names):
     from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, set_seed, Callback, params, nn
     from catdetect.data import GuardedImageBlock
     from catdetect.engines import body_features
-    from catdetect.models import create_learner, CPUMixedPrecision, tail_split
+    from catdetect.models import create_learner, tail_split
     import catdetect.train as tr
     from tasks import condition, Given
     c = condition(Path(path), noise)
@@ -47,7 +47,7 @@ def run(path, noise, names):
     _, hacts = body_features(learn, c['held'], bf16=False, tap=torch.float32, progress=False)
     yh = torch.tensor([list(map(str, dls.vocab)).index(t) for t in c['truth']])
     state, out = copy.deepcopy(learn.model.state_dict()), {}
-    early, late = tail_split(learn.model)
+    late = tail_split(learn.model)[1]
 
     def held_err(net, h):
         net.eval()
@@ -70,12 +70,12 @@ def run(path, noise, names):
         learn.model.load_state_dict(state)
         a, va, h = acts, vacts, hacts
         if v.get('small'):   # activations entering the last block stage: the stage before it run once, frozen
-            first = nn.Sequential(*list(late)[:int(v['small'])]).eval()
+            first = nn.Sequential(*list(late)[:v['small']]).eval()
             with torch.no_grad():
                 run1 = lambda t: torch.cat([first(t[i:i+64].float()) for i in range(0, len(t), 64)])
                 a, va, h = run1(acts).bfloat16(), run1(vacts), run1(hacts)
         tl = tr.tail_learner(learn, tr.tap_dls(learn, a, va, 32))
-        if v.get('small'): tl.model = nn.Sequential(nn.Sequential(*list(late)[int(v['small']):]), learn.model[1]); tl.splitter = lambda m: [params(m[0]), params(m[1])]
+        if v.get('small'): tl.model = nn.Sequential(nn.Sequential(*list(late)[v['small']:]), learn.model[1]); tl.splitter = lambda m: [params(m[0]), params(m[1])]
         with tl.no_bar(): start = float(tl.validate()[0])
         h0 = held_err(tl.model, h)
         tk = Track(tl.model, h, v.get('half', 0))
