@@ -107,21 +107,24 @@ def app_notebook(model, # Path of a saved model
     return dest
 
 # %% ../nbs/16_app.ipynb #1e8bc1c5
-def _data_url_file(url:str, max_bytes:int=50_000_000) -> str:
-    "A pasted photo (a `data:` URL) saved to a temporary file as it came, not decoded."
-    import base64, tempfile
+def _data_url_file(url:str, folder:str|Path, max_bytes:int=50_000_000) -> str:
+    "A pasted photo (a `data:` URL) saved in `folder` as it came, not decoded, named by its content (one file however often pasted)."
+    import base64, hashlib
     head,_,b64 = url.partition(',')
     if len(b64) > max_bytes*4//3 + 4: raise DataError(f"The pasted image is larger than {max_bytes:,} bytes.", "Give a photo, not a scan.")
-    f = tempfile.NamedTemporaryFile(prefix='catdetect-paste-', delete=False)
-    with f: f.write(base64.b64decode(b64) if ';base64' in head else b64.encode())
-    return f.name
+    data = base64.b64decode(b64) if ';base64' in head else b64.encode()
+    f = Path(folder)/f'pasted-{hashlib.sha256(data).hexdigest()[:32]}'
+    if not f.exists(): atomic_write(f, data)
+    return str(f)
 
 def guarded_image_box(**kwargs): # What `gr.Image` takes (label, sources, ...)
     "Gradio's image box (preview, upload, paste, webcam) whose uploads reach the app as files, decoded by nothing before it."
     import gradio as gr, types
     def preprocess(self, payload):   # in place of Gradio's, which opens (and for a pasted photo decodes) the image first
-        if payload is None: return None
-        return _data_url_file(payload.url) if payload.url and payload.url.startswith('data:') else payload.path
+        if not (payload and payload.url and payload.url.startswith('data:')): return payload and payload.path
+        f = _data_url_file(payload.url, self.GRADIO_CACHE)
+        self.temp_files.add(f)   # Gradio's: deleted with its uploads (`delete_cache`, and when the server stops)
+        return f
     box = gr.Image(type='filepath', image_mode=None, **kwargs)
     box.preprocess = types.MethodType(preprocess, box)   # on this box only (a subclass would make Gradio write a .pyi into catdetect)
     return box
@@ -173,7 +176,7 @@ def gradio_app(model, # A `Predictor`, a fastai `Learner` or the path of a saved
     try: import gradio as gr
     except ImportError: raise CatdetectError("The Gradio app needs gradio, which is not installed.", "pip install 'catdetect[gradio]'") from None
     pred,examples = as_predictor(model),example_photos(model) if examples is None else [str(e) for e in examples]
-    with gr.Blocks(title=title) as demo:
+    with gr.Blocks(title=title, delete_cache=(3600, 3600)) as demo:   # uploads and pastes: gone after an hour, and when it stops
         gr.Markdown(f"## {html.escape(title)}")
         with gr.Tab('A photo'):
             with gr.Row():

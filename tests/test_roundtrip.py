@@ -20,22 +20,24 @@ common = settings(max_examples=150, deadline=None, suppress_health_check=[Health
 @common
 @given(st.lists(st.fixed_dictionaries({'file': cell, 'label': cell, 'note': cell}), max_size=8))
 def test_csv_rows_round_trip_appended_and_whole(rows):
-    d = Path(tempfile.mkdtemp())
-    append_csv_rows(d/'a.csv', ['file', 'label', 'note'], rows)
-    assert read_csv_rows(d/'a.csv', fields=['file', 'label', 'note']) == rows
-    assert read_csv_rows(atomic_write(d/'w.csv', csv_bytes(['file', 'label', 'note'], rows))) == rows
+    with tempfile.TemporaryDirectory() as tmp:   # one per example: nothing left behind
+        d = Path(tmp)
+        append_csv_rows(d/'a.csv', ['file', 'label', 'note'], rows)
+        assert read_csv_rows(d/'a.csv', fields=['file', 'label', 'note']) == rows
+        assert read_csv_rows(atomic_write(d/'w.csv', csv_bytes(['file', 'label', 'note'], rows))) == rows
 
 
 @common
 @given(st.lists(st.fixed_dictionaries({'file': cell, 'label': cell}), min_size=1, max_size=6), st.integers(1, 200))
 def test_a_csv_torn_anywhere_keeps_its_whole_rows_and_takes_the_next(rows, cut):
-    d = Path(tempfile.mkdtemp())
-    append_csv_rows(d/'a.csv', ['file', 'label'], rows)
-    data = (d/'a.csv').read_bytes()
-    (d/'a.csv').write_bytes(data[:max(0, len(data) - cut)])
-    append_csv_rows(d/'a.csv', ['file', 'label'], [dict(file='next.jpg', label='cat')])
-    got = read_csv_rows(d/'a.csv')
-    assert got[-1] == dict(file='next.jpg', label='cat') and got[:-1] == rows[:len(got)-1]
+    with tempfile.TemporaryDirectory() as tmp:   # one per example: nothing left behind
+        d = Path(tmp)
+        append_csv_rows(d/'a.csv', ['file', 'label'], rows)
+        data = (d/'a.csv').read_bytes()
+        (d/'a.csv').write_bytes(data[:max(0, len(data) - cut)])
+        append_csv_rows(d/'a.csv', ['file', 'label'], [dict(file='next.jpg', label='cat')])
+        got = read_csv_rows(d/'a.csv')
+        assert got[-1] == dict(file='next.jpg', label='cat') and got[:-1] == rows[:len(got)-1]
 
 
 manifest_row = st.fixed_dictionaries({'url': st.one_of(text, fs_name).filter(bool), 'file': cell, 'label': cell, 'term': cell,
@@ -45,14 +47,15 @@ manifest_row = st.fixed_dictionaries({'url': st.one_of(text, fs_name).filter(boo
 @common
 @given(st.lists(manifest_row, max_size=8, unique_by=lambda r: r['url']))
 def test_manifest_rows_round_trip_logged_and_saved(rows):
-    d = Path(tempfile.mkdtemp())
-    m = Manifest(d/'manifest.csv')
-    for r in rows: m.log(r)
-    def on_disk(): return {r['url']: {k: v for k, v in r.items() if v} for r in Manifest(d/'manifest.csv')}
-    want = {r['url']: {k: v for k, v in r.items() if v} for r in rows}
-    assert on_disk() == want
-    m.save()
-    assert on_disk() == want
+    with tempfile.TemporaryDirectory() as tmp:   # one per example: nothing left behind
+        d = Path(tmp)
+        m = Manifest(d/'manifest.csv')
+        for r in rows: m.log(r)
+        def on_disk(): return {r['url']: {k: v for k, v in r.items() if v} for r in Manifest(d/'manifest.csv')}
+        want = {r['url']: {k: v for k, v in r.items() if v} for r in rows}
+        assert on_disk() == want
+        m.save()
+        assert on_disk() == want
 
 
 @pytest.fixture(scope='module')
@@ -68,10 +71,11 @@ def test_model_description_round_trips_any_class_names(saved_model, names):
     from catdetect.modelfile import read_spec, commit_model, model_paths
     spec = read_spec(saved_model)
     spec['classes'] = names
-    d = Path(tempfile.mkdtemp())
-    w = model_paths(saved_model)[1].read_bytes()
-    commit_model(d/'m.json', json.dumps(spec, indent=1), w, spec['weights']['sha256'])
-    assert read_spec(d/'m')['classes'] == names
+    with tempfile.TemporaryDirectory() as tmp:   # one per example: nothing left behind
+        d = Path(tmp)
+        w = model_paths(saved_model)[1].read_bytes()
+        commit_model(d/'m.json', json.dumps(spec, indent=1), w, spec['weights']['sha256'])
+        assert read_spec(d/'m')['classes'] == names
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -81,8 +85,7 @@ def test_label_issue_csv_round_trips(rows):
     from types import SimpleNamespace
     from catdetect.interpret import save_label_issues
     issues = [{**r, 'split': 'train'} for r in rows]
-    f = save_label_issues(SimpleNamespace(label_issues=issues), Path(tempfile.mkdtemp())/'li.csv')
-    got = read_csv_rows(f)
+    with tempfile.TemporaryDirectory() as tmp: got = read_csv_rows(save_label_issues(SimpleNamespace(label_issues=issues), Path(tmp)/'li.csv'))
     assert [g['item'] for g in got] == [r['item'] for r in issues]
     assert [(g['given'], g['suggested']) for g in got] == [(r['given'], r['suggested']) for r in issues]
     assert [float(g['given_prob']) for g in got] == [r['given_prob'] for r in issues]
