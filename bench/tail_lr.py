@@ -30,7 +30,7 @@ def losses(path, noise, rates, epochs):
     from catdetect.models import create_learner
     learn = create_learner(dls, lin_ftrs=[], ps=0.)   # as train_classifier(dls, seed=42) makes it
     tr.fit_head_fast(learn, tap=True, seed=42, progress=False)
-    acts, vacts = learn.taps
+    acts, vacts = learn.taps[0]
     state, out = copy.deepcopy(learn.model.state_dict()), {}
     for name in rates:
         learn.model.load_state_dict(state)

@@ -43,8 +43,8 @@ def run(path, noise, names):
                     item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(c['items'], path=path, bs=32)
     learn = create_learner(dls, lin_ftrs=[], ps=0.)
     tr.fit_head_fast(learn, tap=True, seed=42, progress=False)
-    acts, vacts = learn.taps
-    _, hacts = body_features(learn, c['held'], bf16=False, tap=torch.float32, progress=False)
+    acts, vacts = learn.taps[0]
+    hacts = body_features(learn, c['held'], bf16=False, tap=torch.float32, progress=False)[1]
     yh = torch.tensor([list(map(str, dls.vocab)).index(t) for t in c['truth']])
     state, out = copy.deepcopy(learn.model.state_dict()), {}
     late = tail_split(learn.model)[1]

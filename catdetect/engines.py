@@ -13,7 +13,7 @@ import numpy as np
 import torch, torch.nn as nn
 from .core import *
 from .data import dls_images, tensor_store
-from .models import bf16_ok, head_split, pooled_features_and_logits, tail_split
+from .models import after_stages, bf16_ok, head_split, pooled_features_and_logits, tail_split
 
 # %% auto #0
 __all__ = ['engines', 'engine_installed', 'pick_engine', 'feature_net', 'from_pixels', 'export_onnx', 'openvino_core',
@@ -46,20 +46,23 @@ class _FeaturesAndLogits(nn.Module):
 
 # %% ../nbs/09_engines.ipynb #77e8ff64
 class _FeaturesAndTap(nn.Module):
-    "The pooled features and the activations entering the body's last stages (`tail_split`), as two outputs."
-    output_names = ['features', 'tap']
+    "The pooled features, the activations entering the body's last stages (`tail_split`) and, where layers follow the last stage (`after_stages`), those entering them."
     def __init__(self, model):
         super().__init__()
         split = tail_split(model)
         if split is None: raise CatdetectError("This backbone's last stages can't be split off.", "Fine-tune the whole network (train_classifier(..., epochs=N)) or use efficientnet_lite0/1/2 or a ResNet.")
-        self.early,self.rest = split[0],nn.Sequential(split[1], head_split(model)[0])
-    def forward(self, x): a = self.early(x); return self.rest(a), a
+        early,late = split; i = after_stages(late) or len(late)
+        self.early,self.stages,self.rest = early,late[:i],nn.Sequential(late[i:], head_split(model)[0])
+        self.output_names = ['features', 'tap'] + ['probe']*(i < len(late))
+    def forward(self, x):
+        a = self.early(x); b = self.stages(a)
+        return (self.rest(b), a, b)[:len(self.output_names)]
 
 # %% ../nbs/09_engines.ipynb #mo300007
 def feature_net(model:nn.Module, # body then head, as fastai builds it
                 logits:bool=False, # Also output the logits
-                tap:bool=False) -> nn.Module: # Also output the activations entering the body's last stages (see `tail_split`)
-    "The body and the head's pooling of `model` (outputs: features), with `logits` the whole model (features, logits), with `tap` (features, tap)."
+                tap:bool=False) -> nn.Module: # Also output the activations entering the body's last stages (see `tail_split`) and the layers after them
+    "The body and the head's pooling of `model` (outputs: features), with `logits` the whole model (features, logits), with `tap` (features, tap, probe: see `after_stages`)."
     if tap: return _FeaturesAndTap(model)
     return _FeaturesAndLogits(model) if logits else nn.Sequential(model[0], head_split(model)[0])
 
@@ -90,7 +93,7 @@ def _example(net, size):
 def export_onnx(net:nn.Module, # e.g. from `feature_net`
                 size:tuple, # Input (height, width)
                 fname=None): # A path or binary file object to write to (None: return the bytes)
-    "`net` exported to ONNX (opset `settings.onnx_opset`) for any batch size: its input 'image', its outputs 'features' (and 'logits' or 'tap')."
+    "`net` exported to ONNX (opset `settings.onnx_opset`) for any batch size: its input 'image', its outputs 'features' (and 'logits', or 'tap' and 'probe')."
     import io, warnings
     buf = io.BytesIO()
     inner = net.net if isinstance(net, _FromPixels) else net
@@ -204,11 +207,11 @@ def body_features(learn, # A learner from `create_learner` (body, then head)
                   bf16:bool|None=None, # bfloat16 (default: where the CPU computes it natively)
                   engine:str|None=None, # See `pick_engine` (default: the fastest installed)
                   n_workers:int|None=None, # Threads decoding photos between the engine's batches (default: `defaults.cpus`)
-                  tap:torch.dtype|None=None, # Also return what enters the body's last stages (`tail_split`), first view, in this type (`tensor_store`)
+                  tap:torch.dtype|None=None, # Also return what enters the body's last stages (`tail_split`) and the layers after them (`after_stages`), first view, in this type (`tensor_store`)
                   progress:bool=True): # Show a progress bar
-    "Pooled features of the frozen body for `items` (float32, one row per item and view), each photo decoded once; with `tap`, (features, activations)."
+    "Pooled features of the frozen body for `items` (float32, one row per item and view), each photo decoded once; with `tap`, (features, activations, probe activations)."
     learn.model.cpu()   # the engines run on the CPU; fastai moves the model back to `dls.device` when it fits or validates
-    net,run,out,acts,k = feature_net(learn.model, tap=tap is not None),None,[[] for _ in range(views)],None,0
+    net,run,out,stores,k = feature_net(learn.model, tap=tap is not None),None,[[] for _ in range(views)],None,0
     was_training = learn.model.training
     learn.model.eval()
     try:
@@ -219,9 +222,9 @@ def body_features(learn, # A learner from `create_learner` (body, then head)
                 res = run(np.ascontiguousarray(x[..., ::-1]) if v else x)
                 out[v].append(torch.from_numpy(res[0]))
                 if tap is None or v: continue
-                if acts is None: acts = tensor_store(len(items), res[1].shape[1:], tap)   # in memory, or mapped from disk beyond `max_cache_bytes`
-                acts[k:k+len(x)] = torch.from_numpy(res[1])
+                stores = stores or [tensor_store(len(items), r.shape[1:], tap) for r in res[1:]]   # in memory, or mapped from disk beyond `max_cache_bytes`
+                for s,r in zip(stores, res[1:]): s[k:k+len(x)] = torch.from_numpy(r)
             k += len(x)
     finally: learn.model.train(was_training)
     feats = torch.cat([torch.cat(o) for o in out]) if out[0] else torch.zeros(0)
-    return feats if tap is None else (feats, acts)
+    return feats if tap is None else (feats, *(stores or [None]*(len(net.output_names)-1)))

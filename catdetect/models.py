@@ -15,7 +15,7 @@ from .core import *
 # %% auto #0
 __all__ = ['default_arch', 'lite_archs', 'lite_weights', 'resolve_arch', 'arch_name', 'arch_size', 'create_learner',
            'create_model', 'bf16_ok', 'CPUMixedPrecision', 'head_split', 'pooled_features_and_logits', 'body_layers',
-           'tail_split']
+           'tail_split', 'after_stages']
 
 # %% ../nbs/08_models.ipynb #7c97341c
 default_arch = 'efficientnet_lite0'
@@ -196,3 +196,10 @@ def tail_split(model:nn.Module, # body then head, as fastai builds it
     for i in range(len(layers)-1, 0, -1):
         if sum(n[i:]) >= share*sum(n): return nn.Sequential(*layers[:i]), nn.Sequential(*layers[i:])
     return None
+
+# %% ../nbs/08_models.ipynb #d3a2742e
+def after_stages(late:nn.Sequential) -> int|None: # The body's last stages, from `tail_split`
+    "Where the layers after the last stage begin in `late` (EfficientNet's head conv and BatchNorm), or None when a stage comes last (a ResNet's `layer4`)."
+    i = len(late)
+    while i > 0 and not isinstance(late[i-1], nn.Sequential): i -= 1
+    return i if 0 < i < len(late) else None

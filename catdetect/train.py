@@ -171,25 +171,27 @@ def tap_dls(learn, # A learner after `fit_head_fast` (its `label_issues` say whi
 
 # %% ../nbs/11_train.ipynb #7a1e0096
 def tail_learner(learn, # A learner whose head was fitted
-                 dls) -> Learner: # DataLoaders over what enters the body's last stages (e.g. `tap_dls`)
+                 dls, # DataLoaders over what enters the body's last stages (e.g. `tap_dls`)
+                 first:int=0) -> Learner: # The last stages' layers from this one (`after_stages`: only those after the last stage)
     "A `Learner` over `learn`'s last stages (`tail_split`) and head, sharing their weights, on `dls`, BatchNorm frozen."
     _,late = tail_split(learn.model)
-    return Learner(dls, nn.Sequential(late, learn.model[1]), loss_func=learn.loss_func, opt_func=learn.opt_func, metrics=error_rate,
+    return Learner(dls, nn.Sequential(late[first:], learn.model[1]), loss_func=learn.loss_func, opt_func=learn.opt_func, metrics=error_rate,
                    splitter=lambda m: [params(m[0]), params(m[1])], cbs=[FrozenBatchNorm()])
 
 # %% ../nbs/11_train.ipynb #ad1148ed
 def beats(new:torch.Tensor, # Per-photo losses of the candidate
           old:torch.Tensor, # Per-photo losses of what it must beat, on the same photos
-          z:float=2.) -> bool: # Standard errors of the paired differences the mean loss must fall by
-    "Whether `new` is lower than `old` by more than `z` standard errors of their paired differences (never, on fewer than two photos)."
+          z:float=2., # Standard errors of the paired differences the mean loss must fall by
+          by:float=0.) -> bool: # And at least this much (nats a photo)
+    "Whether `new` is lower than `old` by more than `z` standard errors of their paired differences, and by `by` (never, on fewer than two photos)."
     d = (old - new).float()
-    return len(d) > 1 and bool(d.mean() > z*d.std()/len(d)**0.5)
+    return len(d) > 1 and bool(d.mean() > z*d.std()/len(d)**0.5 and d.mean() >= by)
 
 # %% ../nbs/11_train.ipynb #3f19dcde
 class KeepBest(Callback):
     "Keep in memory the weights of the best epoch, one whose per-photo validation losses `beats` the best before it; stop at the first that doesn't, and put the best back."
     order = TrackerCallback.order   # after the `Recorder` has the epoch's losses
-    def __init__(self, start:torch.Tensor, z:float=2.): self.start,self.z = start,z   # per-photo losses of the starting weights
+    def __init__(self, start:torch.Tensor, z:float=2., by:float=0.): self.start,self.z,self.by = start,z,by   # per-photo losses of the starting weights; see `beats`
     def _state(self): return {k: v.detach().clone() for k,v in self.model.state_dict().items()}
     def before_fit(self): self.best,self.best_epoch,self.state = self.start,None,self._state()
     def before_validate(self): self.losses = []
@@ -198,7 +200,7 @@ class KeepBest(Callback):
         with self.learn.loss_not_reduced(): self.losses.append(self.learn.loss_func(self.pred, *self.yb).detach().float())
     def after_epoch(self):
         now = torch.cat(self.losses)
-        if not beats(now, self.best, self.z): raise CancelFitException()
+        if not beats(now, self.best, self.z, self.by): raise CancelFitException()
         self.best,self.best_epoch,self.state = now,self.epoch,self._state()
     def after_fit(self): self.model.load_state_dict(self.state)
 
@@ -219,36 +221,51 @@ def _scores(tl, vacts, yv) -> dict:
     with tl.no_bar(): loss,err = tl.validate(dl=dl)   # fastai's own validation, in float32
     return dict(valid_loss=float(loss), error_rate=float(err))
 
+# %% ../nbs/11_train.ipynb #0ce737a8
+def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0.) -> KeepBest:
+    "fastai's one-cycle fit of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`); the frozen flags put back after."
+    keep,grads = KeepBest(start, z, by),[p.requires_grad for p in tl.model.parameters()]
+    cbs = [keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])]
+    try:
+        with (nullcontext() if progress else tl.no_bar()), (nullcontext() if progress else tl.no_logging()):
+            tl.unfreeze(); tl.fit_one_cycle(epochs, lr, cbs=cbs)
+    finally:
+        for p,g in zip(tl.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was, even if the fit was interrupted
+    return keep
+
 # %% ../nbs/11_train.ipynb #fcb845a8
 tail_epochs = 4   # epochs of the automatic fine-tuning at most; it stops sooner when an epoch does not beat the best (`beats`)
 
 def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
                    vacts, # The same per validation photo, in float32 (as the saved model runs)
+                   probes:tuple|None=None, # What enters the layers after the last stage, training and validation (`body_features`' third): the trial epoch (None: none)
                    epochs:int=tail_epochs, # Epochs at most
                    lr:float=1e-3, # The head's largest learning rate of the one-cycle schedule; the last stages get lr/100
                    budget:float|None=None, # Seconds at most (None: `epochs` is the only limit)
-                   z:float=2., # Standard errors an epoch must beat the best before it by (`beats`)
+                   z:float=2., # Standard errors an epoch must beat the best before it by (`beats`), the trial too
+                   trial_gain:float=0.01, # Nats a photo the trial must lower the mean validation loss by, at least
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
-    "Fine-tune `learn`'s last stages and head on stored activations while each epoch beats the last, kept only if they beat the head alone: what was chosen, and why."
-    t0,yv = time.time(),item_labels(learn.dls.valid_ds)
+    "Fine-tune `learn`'s last stages and head on stored activations while each epoch beats the last, kept only if they beat the head alone, after a trial epoch of the layers after the last stage (`probes`): what was chosen, and why."
+    t0,yv,lrs = time.time(),item_labels(learn.dls.valid_ds),slice(lr/100, lr)
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
     if not len(tl.dls.valid.dataset): return dict(epochs=0, tried=0, seconds=0., why="head only: no validation photos to judge fine-tuning by")
-    with tl.no_bar(): start = tl.get_preds(with_loss=True)[2]   # the head's loss on each validation photo not flagged
-    before,keep = _scores(tl, vacts, yv),KeepBest(start, z)   # the first epoch must already beat the head
-    grads = [p.requires_grad for p in learn.model.parameters()]
-    cbs = [keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])]
-    try:
-        with (nullcontext() if progress else tl.no_bar()), (nullcontext() if progress else tl.no_logging()):
-            tl.unfreeze(); tl.fit_one_cycle(epochs, slice(lr/100, lr), cbs=cbs)
-    finally:
-        for p,g in zip(learn.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was, even if the fit was interrupted
+    pl = tl if probes is None else tail_learner(learn, tap_dls(learn, *probes, bs), after_stages(tail_split(learn.model)[1]))
+    with pl.no_bar(): start = pl.get_preds(with_loss=True)[2]   # the head's loss on each validation photo not flagged
+    before = _scores(pl, vacts if probes is None else probes[1], yv)
+    if probes is not None:
+        state = {k: v.clone() for k,v in pl.model.state_dict().items()}
+        trial = _fit_kept(pl, 1, lrs, start, z, None, progress, by=trial_gain).best_epoch == 0
+        pl.model.load_state_dict(state)   # the trial only decides: fine-tuning starts from the head
+        if not trial: return dict(epochs=0, tried=0, trial=False, before=before, after=before, seconds=time.time()-t0,
+                                  why=f"head only: a trial epoch of the head conv did not lower the validation loss by {trial_gain:g} beyond its noise")
+    keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress)   # the first epoch must already beat the head
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     after = _scores(tl, vacts, yv) if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
            f"head only: fine-tuning the last stages did not lower the validation loss beyond its noise in {tried} epoch{'s'*(tried > 1)}")
-    return dict(epochs=n, tried=tried, before=before, after=after, seconds=time.time()-t0, why=why)
+    return dict(epochs=n, tried=tried, trial=probes is not None or None, before=before, after=after, seconds=time.time()-t0, why=why)
 
 # %% ../nbs/11_train.ipynb #fd99176a
 def _report(rows):
@@ -271,18 +288,18 @@ def _train_rows(y, issues, items, vocab, mode, views):
 
 # %% ../nbs/11_train.ipynb #tr200001
 def _features(learn, views, progress, tap=False):
-    "Training features of each view, stacked, validation features (None without a validation set), and with `tap` what enters the last stages of each (else None)."
+    "Training features of each view, stacked, validation features (None without a validation set), and with `tap` what enters the last stages and the layers after them, as (training, validation) pairs (else None)."
     dls = learn.dls
     # validation features in float32, as the saved model runs (`Predictor`, `learn.validate()`): the table's error is the
     # model's the user gets. In bfloat16 a photo the model is unsure of can land on the other side (chest X-rays: the
     # table said 1.67%, the saved model 2.50%). Training features stay in bfloat16 where the CPU has it: they are 4/5 of
     # the work, and the head fitted on them is judged here on float32 features. Training activations are kept in
     # bfloat16 whatever the path (half float32's memory: 57 KB a photo at 256 px), validation ones in float32
-    none = (None, None) if tap else None
-    v = body_features(learn, dls.valid_ds.items, bf16=False, tap=torch.float32 if tap else None, progress=progress) if len(dls.valid_ds) else none
+    v = body_features(learn, dls.valid_ds.items, bf16=False, tap=torch.float32 if tap else None, progress=progress) if len(dls.valid_ds) else None
     t = body_features(learn, dls.train_ds.items, views=views, tap=torch.bfloat16 if tap else None, progress=progress)
-    (X,A),(Xv,Av) = (t,v) if tap else ((t, None),(v, None))
-    return X, Xv, A, Av
+    if not tap: return t, v, None
+    (X,*taps),(Xv,*vtaps) = t,v or [None]*len(t)
+    return X, Xv, list(zip(taps, vtaps))
 
 # %% ../nbs/11_train.ipynb #tr200002
 def _validate_head(learn, Xv, yv) -> tuple:
@@ -318,14 +335,14 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
                   wd:float|None=None, # L2 penalty of the logistic regression (None: chosen by `cv_penalty`)
                   label_issues:str='report', # Photos that look mislabelled: 'report', 'drop', 'relabel' or 'ignore'
                   seed:int=0, # Seed of the cross-validation folds
-                  tap:bool=False, # Also keep what enters the body's last stages, as `learn.taps` (for `fine_tune_tail`)
+                  tap:bool=False, # Also keep what enters the body's last stages and the layers after them, as `learn.taps` (for `fine_tune_tail`)
                   progress:bool=True): # Show progress bars and the table of results
     "The frozen phase: body features once per view, the penalty by cross-validation, label issues found, the head fitted."
     if label_issues not in label_issue_modes: raise CatdetectError(f"label_issues={label_issues!r} is not a choice.", f"Use one of {', '.join(label_issue_modes)}.")
     t0,dls,vocab = time.time(),learn.dls,list(learn.dls.vocab)
     yt,yv = item_labels(dls.train_ds),item_labels(dls.valid_ds)
     if len(yt) == 0: raise DataError("The training set is empty.", "Give more images, or a smaller valid_pct.")
-    X,Xv,A,Av = _features(learn, views, progress, tap)
+    X,Xv,taps = _features(learn, views, progress, tap)
     cv = None if wd is not None and label_issues == 'ignore' else _cross_validate(X, yt, views, len(vocab), wd, seed)
     wd = cv['wd'] if cv else wd
     issues = [] if label_issues == 'ignore' else find_label_issues(yt, cv['probs'], vocab, dls.train_ds.items)
@@ -336,14 +353,14 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
         if label_issues != 'ignore': issues = issues + _valid_issues(dls, yt, yv, cv['probs'], out)
     row.update(seconds=time.time()-t0, at=time.time())
     learn.fast_fit,learn.penalty,learn.label_issues = [row],cv,issues
-    if tap: learn.taps = (A, Av)
+    if tap: learn.taps = taps
     if progress: _print_fit(row, issues, len(yt)+len(yv), label_issues)
     return [row]
 
 # %% ../nbs/11_train.ipynb #856989e2
 def _choose_fine_tuning(learn, auto, budget, lr, progress):
     "`fine_tune_tail` on `learn.taps` where `auto`, else the head alone and why; the choice as a table row in `learn.fast_fit` and as `learn.fine_tuning`."
-    if auto: choice = fine_tune_tail(learn, *learn.__dict__.pop('taps'), lr=lr, budget=budget, progress=progress)
+    if auto: taps = learn.__dict__.pop('taps'); choice = fine_tune_tail(learn, *taps[0], probes=(taps[1:] or [None])[0], lr=lr, budget=budget, progress=progress)
     else: choice = dict(epochs=0, tried=0, seconds=0., why="head only: " + ("no validation photos to judge fine-tuning by" if not len(learn.dls.valid_ds) else
                                                                             "this backbone's last stages can't be fine-tuned alone (epochs=N fine-tunes the whole network)"))
     head = learn.fast_fit[0]
