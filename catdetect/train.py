@@ -164,8 +164,9 @@ def tap_dls(learn, # A learner after `fit_head_fast` (its `label_issues` say whi
     dls,dev = learn.dls,getattr(learn.dls, 'device', None)
     def _rows(a, ds, split): skip = flagged(learn, split); return [(a[i], y) for i,y in enumerate(item_labels(ds).tolist()) if i not in skip]   # views, not copies
     tr,va = _rows(acts, dls.train_ds, 'train'),_rows(vacts, dls.valid_ds, 'valid')
-    train = TfmdDL(tr, bs=bs, shuffle=True, drop_last=len(tr) > bs, after_batch=[_TapBatch(flip=True)], device=dev)
-    out = DataLoaders(train, TfmdDL(va, bs=2*bs, after_batch=[_TapBatch()], device=dev), device=dev)
+    kw = dict(device=dev, num_workers=0)   # rows already in memory: worker processes would only fork and copy (0.15 s an epoch)
+    train = TfmdDL(tr, bs=bs, shuffle=True, drop_last=len(tr) > bs, after_batch=[_TapBatch(flip=True)], **kw)
+    out = DataLoaders(train, TfmdDL(va, bs=2*bs, after_batch=[_TapBatch()], **kw), device=dev)
     out.vocab,out.c = dls.vocab,dls.c
     return out
 
@@ -215,11 +216,11 @@ class TimeBudget(Callback):
         if spent/(self.epoch+1)*(self.epoch+2) > self.seconds: raise CancelFitException()
 
 # %% ../nbs/11_train.ipynb #aba81d5f
-def _scores(tl, vacts, yv) -> dict:
-    "Validation loss and error rate of the tail learner `tl` on `vacts`, what enters the last stages for every validation photo (labels `yv`)."
-    dl = TfmdDL([(vacts[i], y) for i,y in enumerate(yv.tolist())], bs=64, after_batch=[_TapBatch()], device=tl.dls.device)
-    with tl.no_bar(): loss,err = tl.validate(dl=dl)   # fastai's own validation, in float32
-    return dict(valid_loss=float(loss), error_rate=float(err))
+def _scores(tl, vacts, yv) -> tuple:
+    "Validation loss and error rate of the tail learner `tl` on `vacts`, what enters the last stages for every validation photo (labels `yv`), and each photo's loss."
+    dl = TfmdDL([(vacts[i], y) for i,y in enumerate(yv.tolist())], bs=64, after_batch=[_TapBatch()], device=tl.dls.device, num_workers=0)
+    with tl.no_bar(): p,y,loss = tl.get_preds(dl=dl, with_loss=True)   # fastai's own, in float32
+    return dict(valid_loss=float(loss.mean()), error_rate=float((p.argmax(1) != y).float().mean())), loss
 
 # %% ../nbs/11_train.ipynb #0ce737a8
 def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0.) -> KeepBest:
@@ -252,8 +253,9 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
     if not len(tl.dls.valid.dataset): return dict(epochs=0, tried=0, seconds=0., why="head only: no validation photos to judge fine-tuning by")
     pl = tl if probes is None else tail_learner(learn, tap_dls(learn, *probes, bs), after_stages(tail_split(learn.model)[1]))
-    with pl.no_bar(): start = pl.get_preds(with_loss=True)[2]   # the head's loss on each validation photo not flagged
-    before = _scores(pl, vacts if probes is None else probes[1], yv)
+    before,losses = _scores(pl, vacts if probes is None else probes[1], yv)
+    skip = flagged(learn, 'valid')
+    start = losses[[i for i in range(len(yv)) if i not in skip]]   # the head's loss on each validation photo not flagged
     if probes is not None:
         state = {k: v.clone() for k,v in pl.model.state_dict().items()}
         trial = _fit_kept(pl, 1, lrs, start, z, None, progress, by=trial_gain).best_epoch == 0
@@ -262,7 +264,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                                   why=f"head only: a trial epoch of the head conv did not lower the validation loss by {trial_gain:g} beyond its noise")
     keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress)   # the first epoch must already beat the head
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
-    after = _scores(tl, vacts, yv) if n else before
+    after = _scores(tl, vacts, yv)[0] if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
            f"head only: fine-tuning the last stages did not lower the validation loss beyond its noise in {tried} epoch{'s'*(tried > 1)}")
     return dict(epochs=n, tried=tried, trial=probes is not None or None, before=before, after=after, seconds=time.time()-t0, why=why)
@@ -294,7 +296,7 @@ def _features(learn, views, progress, tap=False):
     # model's the user gets. In bfloat16 a photo the model is unsure of can land on the other side (chest X-rays: the
     # table said 1.67%, the saved model 2.50%). Training features stay in bfloat16 where the CPU has it: they are 4/5 of
     # the work, and the head fitted on them is judged here on float32 features. Training activations are kept in
-    # bfloat16 whatever the path (half float32's memory: 57 KB a photo at 256 px), validation ones in float32
+    # bfloat16 whatever the path (half float32's memory: 57 KB and 41 KB a photo at 256 px), validation ones in float32
     v = body_features(learn, dls.valid_ds.items, bf16=False, tap=torch.float32 if tap else None, progress=progress) if len(dls.valid_ds) else None
     t = body_features(learn, dls.train_ds.items, views=views, tap=torch.bfloat16 if tap else None, progress=progress)
     if not tap: return t, v, None
