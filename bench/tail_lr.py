@@ -18,18 +18,9 @@ from machine import machine
 
 def losses(path, noise, rates, epochs):
     "The head's validation loss, and for each rate the validation loss after each epoch."
-    import torch
-    from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, set_seed
-    from catdetect.data import GuardedImageBlock
     import catdetect.train as tr
-    from tasks import condition, Given
-    c = condition(Path(path), noise)
-    set_seed(42, reproducible=True)
-    dls = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']), splitter=RandomSplitter(0.2, seed=42),
-                    item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(c['items'], path=path, bs=32)
-    from catdetect.models import create_learner
-    learn = create_learner(dls, lin_ftrs=[], ps=0.)   # as train_classifier(dls, seed=42) makes it
-    tr.fit_head_fast(learn, tap=True, seed=42, progress=False)
+    from tasks import head_with_taps
+    learn, _ = head_with_taps(path, noise)
     acts, vacts = learn.taps[0]
     state, out = copy.deepcopy(learn.model.state_dict()), {}
     for name in rates:

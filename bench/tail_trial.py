@@ -18,17 +18,10 @@ from machine import machine
 def trial(path, noise):
     "The trial's mean validation loss before and after, the paired z, photos, seconds."
     import torch
-    from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, set_seed
-    from catdetect.data import GuardedImageBlock
-    from catdetect.models import create_learner, tail_split, after_stages
+    from catdetect.models import tail_split, after_stages
     import catdetect.train as tr
-    from tasks import condition, Given
-    c = condition(Path(path), noise)
-    set_seed(42, reproducible=True)
-    dls = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']), splitter=RandomSplitter(0.2, seed=42),
-                    item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(c['items'], path=path, bs=32)
-    learn = create_learner(dls, lin_ftrs=[], ps=0.)   # as train_classifier(dls, seed=42) makes it
-    tr.fit_head_fast(learn, tap=True, seed=42, progress=False)
+    from tasks import head_with_taps
+    learn, _ = head_with_taps(path, noise)
     _, probes = learn.taps
     pl = tr.tail_learner(learn, tr.tap_dls(learn, *probes, 32), after_stages(tail_split(learn.model)[1]))
     with pl.no_bar(): start = pl.get_preds(with_loss=True)[2].as_subclass(torch.Tensor).float()

@@ -31,18 +31,13 @@ VARIANTS = dict(
 
 def run(path, noise, names):
     import torch, torch.nn.functional as F
-    from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, set_seed, Callback, params, nn
-    from catdetect.data import GuardedImageBlock
+    from fastai.vision.all import Callback, params, nn
     from catdetect.engines import body_features
-    from catdetect.models import create_learner, tail_split
+    from catdetect.models import tail_split
     import catdetect.train as tr
-    from tasks import condition, Given
-    c = condition(Path(path), noise)
-    set_seed(42, reproducible=True)
-    dls = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']), splitter=RandomSplitter(0.2, seed=42),
-                    item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(c['items'], path=path, bs=32)
-    learn = create_learner(dls, lin_ftrs=[], ps=0.)
-    tr.fit_head_fast(learn, tap=True, seed=42, progress=False)
+    from tasks import head_with_taps
+    learn, c = head_with_taps(path, noise)
+    dls = learn.dls
     acts, vacts = learn.taps[0]
     hacts = body_features(learn, c['held'], bf16=False, tap=torch.float32, progress=False)[1]
     yh = torch.tensor([list(map(str, dls.vocab)).index(t) for t in c['truth']])
