@@ -93,6 +93,20 @@ def test_a_pasted_bomb_is_not_decoded_by_the_image_box(served):
     finally: ImageFile.ImageFile.load = load
 
 
+
+def test_a_pasted_photo_goes_when_the_app_stops():
+    "Pasted photos are kept in Gradio's cache as its uploads are: deleted when the server stops (and after an hour, `delete_cache`)."
+    import base64
+    from gradio.data_classes import ImageData
+    from catdetect.app import guarded_image_box
+    with gr.Blocks(delete_cache=(3600, 3600)) as demo:
+        box = guarded_image_box(label='Photo'); out = gr.Textbox()
+        box.change(lambda p: p, box, out)
+    demo.launch(server_name='127.0.0.1', server_port=None, prevent_thread_lock=True, quiet=True)
+    try: path = Path(box.preprocess(ImageData(url='data:image/png;base64,' + base64.b64encode(b'a pasted photo').decode())))
+    finally: demo.close()
+    assert path.name.startswith('pasted-') and not path.exists()
+
 def test_the_image_box_in_chromium(served):
     "The page shows Gradio's image box (with its preview) and the examples; a photo dropped on it gets its answer."
     chromium = shutil.which('chromium') or shutil.which('chromium-browser')
