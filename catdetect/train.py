@@ -19,9 +19,10 @@ from .engines import *
 from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
-__all__ = ['wd_grid', 'tail_epochs', 'label_issue_modes', 'standardize', 'fit_logistic_folds', 'fit_linear_head', 'cv_penalty',
-           'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats',
-           'KeepBest', 'TimeBudget', 'fine_tune_tail', 'fit_head_fast', 'train_classifier', 'find_lr']
+__all__ = ['wd_grid', 'tail_epochs', 'label_issue_modes', 'standardize', 'fit_logistic_folds', 'row_space', 'fit_linear_head',
+           'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner',
+           'beats', 'KeepBest', 'TimeBudget', 'fine_tune_tail', 'prune_label_issues', 'fit_head_fast',
+           'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -56,6 +57,13 @@ def fit_logistic_folds(Xn:torch.Tensor, # Standardised features (rows)
     with torch.enable_grad(): opt.step(closure)
     return W.detach()
 
+# %% ../nbs/11_train.ipynb #28e4ad0a
+def row_space(Xn:torch.Tensor) -> tuple: # Standardised features (rows)
+    "`Xn`'s rows in an orthonormal basis `Q` of their span, and `Q` (features, rank); `Xn` and None if it has no fewer columns."
+    if Xn.shape[0] >= Xn.shape[1]: return Xn, None
+    Q,R = torch.linalg.qr(Xn.T)
+    return R.T, Q
+
 # %% ../nbs/11_train.ipynb #c5597ea6
 def fit_linear_head(learn, # A learner whose head is `[pool, Flatten, BatchNorm1d, (Dropout,) Linear]` (`lin_ftrs=[]`)
                     X:torch.Tensor, # Training features (rows)
@@ -68,8 +76,9 @@ def fit_linear_head(learn, # A learner whose head is `[pool, Flatten, BatchNorm1
     if not (isinstance(bn, nn.BatchNorm1d) and isinstance(lin, nn.Linear) and len(head) <= 3):
         raise CatdetectError("The fast path needs fastai's single-layer head.", "Create the learner with `lin_ftrs=[]` (as `train_classifier` does), or pass fast=False.")
     Xn,mu,var = standardize(X, bn.eps)
-    Wb = fit_logistic_folds(Xn, y, torch.ones(1, len(y), dtype=torch.bool), lin.out_features, wd, max_iter=max_iter)[0]
-    W,b = Wb[:, :-1],Wb[:, -1]
+    Z,Q = row_space(Xn)
+    Wb = fit_logistic_folds(Z, y, torch.ones(1, len(y), dtype=torch.bool), lin.out_features, wd, max_iter=max_iter)[0]
+    W,b = (Wb[:, :-1] if Q is None else Wb[:, :-1]@Q.T),Wb[:, -1]
     with torch.no_grad():
         bn.running_mean.copy_(mu); bn.running_var.copy_(var); bn.weight.fill_(1.)
         lin.weight.copy_(W)
@@ -90,7 +99,7 @@ def cv_penalty(X:torch.Tensor, # Features, one row per view of a photo
                k:int=5, # Folds
                seed:int=0) -> dict: # Seed of the fold assignment
     "The penalty of `grid` with the lowest out-of-fold log-loss, the loss of each, and each photo's out-of-fold probabilities at it."
-    Xn,_,_ = standardize(X)
+    Xn,_ = row_space(standardize(X)[0])   # fewer rows than features: the same fits, faster
     n = int(groups.max())+1
     fold = (torch.randperm(n, generator=torch.Generator().manual_seed(seed)) % k)[groups]
     masks = torch.stack([fold != f for f in range(k)])
@@ -276,7 +285,7 @@ def _report(rows):
     for r in rows: print(f"{r['view']:<18}{r['train_loss']:>12.6f}{r['valid_loss']:>12.6f}{r['error_rate']:>12.6f}{r['seconds']:>8.1f}s")
 
 # %% ../nbs/11_train.ipynb #ae3e79f3
-label_issue_modes = ('report', 'drop', 'relabel', 'ignore')
+label_issue_modes = ('drop', 'report', 'relabel', 'ignore')
 
 def _train_rows(y, issues, items, vocab, mode, views):
     "Which rows (of `views` stacked views) to fit on, and their labels, after `mode` is applied to the flagged photos."
@@ -316,6 +325,28 @@ def _cross_validate(X, yt, views, n_classes, wd, seed):
     "`cv_penalty` on `views` stacked views of the photos labelled `yt` (a photo's views in one fold); only `wd` if it is given."
     return cv_penalty(X, yt.repeat(views), torch.arange(len(yt)).repeat(views), n_classes, grid=wd_grid if wd is None else (wd,), seed=seed)
 
+# %% ../nbs/11_train.ipynb #20077e38
+def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked views of each photo
+                       y:torch.Tensor, # Given label of each photo
+                       vocab:list, # Class names, in index order
+                       items:list, # The photos, in the order of `y`
+                       views:int=1, # Views of each photo in `X`
+                       wd:float|None=None, # L2 penalty (None: chosen by cross-validation, again each round)
+                       seed:int=0, # Seed of the cross-validation folds
+                       rounds:int=4, # Rounds at most
+                       floor:float=0.01) -> tuple: # Stop after a round that flags fewer than this share of the photos it looked at
+    "Label issues found by confident learning, then again without the photos flagged so far; every round's issues, and the last round's `cv_penalty`."
+    keep,issues,n = torch.ones(len(y), dtype=torch.bool),[],len(y)
+    for r in range(rounds):
+        idx = keep.nonzero()[:, 0]
+        cv = _cross_validate(X[torch.cat([idx + v*n for v in range(views)])], y[idx], views, len(vocab), wd, seed)
+        probs = cv['probs'] if r == 0 else probs.index_copy(0, idx, cv['probs'])   # each photo's from the last round that saw it
+        found = find_label_issues(y[idx], cv['probs'], vocab, idx.tolist())
+        keep[torch.tensor([f['item'] for f in found], dtype=torch.long)] = False
+        issues += [dict(f, item=items[f['item']]) for f in found]
+        if len(found) < floor*len(idx): break
+    return issues, dict(cv, probs=probs, rounds=r+1)
+
 # %% ../nbs/11_train.ipynb #tr200003
 def _valid_issues(dls, yt, yv, oof_probs, out):
     "Validation photos that look mislabelled: scored by a head that never saw them, judged with the training photos' out-of-fold scores."
@@ -335,7 +366,7 @@ def _print_fit(row, issues, n, mode):
 def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
                   views:int=1, # 1: the images; 2: also their mirror images (one more forward pass; measured to buy nothing, see `bench/train.py --grid`)
                   wd:float|None=None, # L2 penalty of the logistic regression (None: chosen by `cv_penalty`)
-                  label_issues:str='report', # Photos that look mislabelled: 'report', 'drop', 'relabel' or 'ignore'
+                  label_issues:str='drop', # Photos that look mislabelled: 'drop', 'report', 'relabel' or 'ignore'
                   seed:int=0, # Seed of the cross-validation folds
                   tap:bool=False, # Also keep what enters the body's last stages and the layers after them, as `learn.taps` (for `fine_tune_tail`)
                   progress:bool=True): # Show progress bars and the table of results
@@ -345,9 +376,9 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
     yt,yv = item_labels(dls.train_ds),item_labels(dls.valid_ds)
     if len(yt) == 0: raise DataError("The training set is empty.", "Give more images, or a smaller valid_pct.")
     X,Xv,taps = _features(learn, views, progress, tap)
-    cv = None if wd is not None and label_issues == 'ignore' else _cross_validate(X, yt, views, len(vocab), wd, seed)
+    if label_issues == 'ignore': issues,cv = [],(None if wd is not None else _cross_validate(X, yt, views, len(vocab), wd, seed))
+    else: issues,cv = prune_label_issues(X, yt, vocab, dls.train_ds.items, views, wd, seed, rounds=4 if label_issues == 'drop' else 1)
     wd = cv['wd'] if cv else wd
-    issues = [] if label_issues == 'ignore' else find_label_issues(yt, cv['probs'], vocab, dls.train_ds.items)
     rows,y_fit = _train_rows(yt, issues, dls.train_ds.items, vocab, label_issues, views)
     row = dict(view=f'head (wd {wd:g})', train_loss=fit_linear_head(learn, X[rows], y_fit[rows], wd=wd), valid_loss=float('nan'), error_rate=float('nan'), wd=wd)
     if Xv is not None:
@@ -379,7 +410,7 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
                      fast:bool=True, # Frozen phase on features computed once (see above); False: fastbook's `fine_tune` as is
                      views:int=1, # Fast path: passes over the training images (1: as they are, 2: also mirrored)
                      wd:float|None=None, # Fast path: L2 penalty of the head (None: chosen by cross-validation)
-                     label_issues:str='report', # Fast path: photos that look mislabelled: 'report', 'drop', 'relabel' or 'ignore'
+                     label_issues:str='drop', # Fast path: photos that look mislabelled: 'drop', 'report', 'relabel' or 'ignore'
                      lr:float|None=None, # Learning rate of the fine-tuning epochs (default 1e-3 automatic, 1e-4 `epochs=N`, fastai's 2e-3 with `fast=False`)
                      seed:int|None=42, # Seed for repeatable runs (None: not seeded)
                      pretrained:bool=True, # Start from ImageNet weights

@@ -1,0 +1,66 @@
+#!/usr/bin/env python
+"""What to do with the photos that look mislabelled, for the head: train on them (`label_issues='report'`), leave out
+what one round of confident learning flags, or repeat the search on what is left (`'drop'`, the default: rounds
+until one flags fewer than 1% of the photos it looked at, 4 at most). The head's error on the held-out photos, what
+was flagged against the labels that were really flipped, the penalty chosen and the seconds the search took.
+
+    python bench/label_rounds.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]
+                                 [--noise 0 0.2]
+
+Each set is split as `bench/tasks.py` splits it (20% held out with their true labels, never used here but to score);
+the rest goes to `folder_dls`'s split, and only its training photos are searched and fitted on. The features are
+computed once per condition, as `fit_head_fast` computes them; every variant fits the same features.
+"""
+import argparse, time, warnings
+from pathlib import Path
+warnings.filterwarnings('ignore')
+from machine import machine
+
+
+def variants(path, noise):
+    "One row per variant: the held-out error, flagged photos, how many of them were flipped, rounds, penalty, seconds."
+    import torch
+    from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, set_seed, parent_label
+    from catdetect.data import GuardedImageBlock, item_labels
+    from catdetect.engines import body_features
+    from catdetect.models import create_learner, head_split
+    import catdetect.train as tr
+    from tasks import condition, Given
+    c = condition(Path(path), noise)
+    set_seed(42, reproducible=True)
+    dls = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']), splitter=RandomSplitter(0.2, seed=42),
+                    item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(c['items'], path=path, bs=32)
+    learn = create_learner(dls, lin_ftrs=[], ps=0.)
+    X, _, _ = tr._features(learn, 1, False)
+    Xh = body_features(learn, c['held'], bf16=False, progress=False)
+    yt, yh, items = item_labels(dls.train_ds), torch.tensor([c['classes'].index(t) for t in c['truth']]), dls.train_ds.items
+    flipped = {str(f) for f in items if c['given'][f] != parent_label(f)}
+    _, head = head_split(learn.model)
+    rows = []
+    for name, mode, rounds in [('report', 'report', 1), ('drop, 1 round', 'drop', 1), ('drop (default)', 'drop', 4)]:
+        t = time.time()
+        issues, cv = tr.prune_label_issues(X, yt, list(dls.vocab), items, seed=42, rounds=rounds)
+        seconds = time.time() - t
+        keep, y = tr._train_rows(yt, issues, items, list(dls.vocab), mode, 1)
+        tr.fit_linear_head(learn, X[keep], y[keep], wd=cv['wd'])
+        head.eval()
+        with torch.no_grad(): err = float((head(Xh).argmax(1) != yh).float().mean())
+        rows.append(dict(variant=name, error=err, n_held=len(yh), flagged=len(issues), hits=sum(str(r['item']) in flipped for r in issues),
+                         flipped=len(flipped), rounds=cv['rounds'], wd=cv['wd'], seconds=seconds))
+    return rows
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
+    p.add_argument('--sets', nargs='+', default=['tasks/flowers102-39', 'tasks/chest-xray', 'dev/catsdogs', 'dev/bears'])
+    p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
+    a = p.parse_args()
+    from catdetect.models import bf16_ok
+    print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
+    print("| set | training labels | head trained | held-out error | flagged (really flipped) | rounds | penalty | search time |\n|---|---|---|---|---|---|---|---|")
+    for s in a.sets:
+        for noise in a.noise:
+            for r in variants(str(Path(a.data)/s), noise):
+                print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {r['variant']} | {r['error']:.2%} of {r['n_held']} | "
+                      f"{r['flagged']} ({r['hits']} of {r['flipped']}) | {r['rounds']} | {r['wd']:g} | {r['seconds']:.1f} s |", flush=True)
