@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """What to do with the photos that look mislabelled, for the head: train on them (`label_issues='report'`), leave out
 what one round of confident learning flags, or repeat the search on what is left (`'drop'`, the default: rounds
-until one flags fewer than 1% of the photos it looked at, 4 at most). The head's error on the held-out photos, what
+until one flags fewer than 0.5% of the photos it looked at, 4 at most). The head's error on the held-out photos, what
 was flagged against the labels that were really flipped, the penalty chosen and the seconds the search took.
 
     python bench/label_rounds.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]

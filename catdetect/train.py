@@ -334,7 +334,7 @@ def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked view
                        wd:float|None=None, # L2 penalty (None: chosen by cross-validation, again each round)
                        seed:int=0, # Seed of the cross-validation folds
                        rounds:int=4, # Rounds at most
-                       floor:float=0.01) -> tuple: # Stop after a round that flags fewer than this share of the photos it looked at
+                       floor:float=0.005) -> tuple: # Stop after a round that flags fewer than this share of the photos it looked at
     "Label issues found by confident learning, then again without the photos flagged so far; every round's issues, and the last round's `cv_penalty`."
     keep,issues,n = torch.ones(len(y), dtype=torch.bool),[],len(y)
     for r in range(rounds):
