@@ -20,17 +20,14 @@ from machine import machine
 def variants(path, noise):
     "One row per variant: the held-out error, flagged photos, how many of them were flipped, rounds, penalty, seconds."
     import torch
-    from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, set_seed, parent_label
-    from catdetect.data import GuardedImageBlock, item_labels
+    from fastai.vision.all import parent_label
+    from catdetect.data import item_labels
     from catdetect.engines import body_features
-    from catdetect.models import create_learner, head_split
+    from catdetect.models import head_split
     import catdetect.train as tr
-    from tasks import condition, Given
-    c = condition(Path(path), noise)
-    set_seed(42, reproducible=True)
-    dls = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']), splitter=RandomSplitter(0.2, seed=42),
-                    item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(c['items'], path=path, bs=32)
-    learn = create_learner(dls, lin_ftrs=[], ps=0.)
+    from tasks import learner_for
+    learn, c = learner_for(path, noise)
+    dls = learn.dls
     X, _, _ = tr._features(learn, 1, False)
     Xh = body_features(learn, c['held'], bf16=False, progress=False)
     yt, yh, items = item_labels(dls.train_ds), torch.tensor([c['classes'].index(t) for t in c['truth']]), dls.train_ds.items

@@ -46,17 +46,22 @@ class Given:
     def __call__(self, f): return self.given[f]
 
 
-def head_with_taps(path, noise):
-    "The set at `path` split as `condition` splits it, and a learner whose head `fit_head_fast` fitted keeping the activations (`learn.taps`), as `train_classifier(dls, seed=42)` makes it; and the condition."
+def learner_for(path, noise):
+    "The set at `path` split as `condition` splits it, and a fresh learner on its `DataLoaders` as `train_classifier(dls, seed=42)` makes it (before any fitting); and the condition."
     from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, set_seed
     from catdetect.data import GuardedImageBlock
     from catdetect.models import create_learner
-    from catdetect.train import fit_head_fast
     c = condition(Path(path), noise)
     set_seed(42, reproducible=True)
     dls = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']), splitter=RandomSplitter(0.2, seed=42),
                     item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(c['items'], path=path, bs=32)
-    learn = create_learner(dls, lin_ftrs=[], ps=0.)
+    return create_learner(dls, lin_ftrs=[], ps=0.), c
+
+
+def head_with_taps(path, noise):
+    "`learner_for`'s learner with its head fitted by `fit_head_fast`, keeping the activations (`learn.taps`), as `train_classifier(dls, seed=42)` fits it; and the condition."
+    from catdetect.train import fit_head_fast
+    learn, c = learner_for(path, noise)
     fit_head_fast(learn, tap=True, seed=42, progress=False)
     return learn, c
 
