@@ -6,7 +6,7 @@ Docs: https://catdetect.github.io/catdetect/train.html.md"""
 
 # %% ../nbs/11_train.ipynb #e96deea9
 from __future__ import annotations
-import time
+import time, warnings
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -287,6 +287,14 @@ def _report(rows):
 # %% ../nbs/11_train.ipynb #ae3e79f3
 label_issue_modes = ('drop', 'report', 'relabel', 'ignore')
 
+def _keep_each_class(keep, y, vocab):
+    "`keep`, with the photos of a class it would leave without any kept again (and a warning): a head never trained on a class never predicts it."
+    for c in (set(y.tolist()) - set(y[keep].tolist())):
+        keep = keep | (y == c)
+        warnings.warn(f"Every photo labelled {vocab[c]!r} looks mislabelled; they are kept for training, or the model could never predict {vocab[c]!r}. "
+                      "Review them (data_cleaner) and give more photos of that class.")
+    return keep
+
 def _train_rows(y, issues, items, vocab, mode, views):
     "Which rows (of `views` stacked views) to fit on, and their labels, after `mode` is applied to the flagged photos."
     keep,y = torch.ones(len(y), dtype=torch.bool),y.clone()
@@ -295,7 +303,7 @@ def _train_rows(y, issues, items, vocab, mode, views):
         i = at[str(r['item'])]
         if mode == 'drop': keep[i] = False
         elif mode == 'relabel': y[i] = list(map(str, vocab)).index(r['suggested'])
-    return keep.repeat(views),y.repeat(views)
+    return _keep_each_class(keep, y, vocab).repeat(views),y.repeat(views)
 
 # %% ../nbs/11_train.ipynb #tr200001
 def _features(learn, views, progress, tap=False):
@@ -336,13 +344,15 @@ def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked view
                        rounds:int=4, # Rounds at most
                        floor:float=0.005) -> tuple: # Stop after a round that flags fewer than this share of the photos it looked at
     "Label issues found by confident learning, then again without the photos flagged so far; every round's issues, and the last round's `cv_penalty`."
-    keep,issues,n = torch.ones(len(y), dtype=torch.bool),[],len(y)
+    keep,issues,seen,n = torch.ones(len(y), dtype=torch.bool),[],set(),len(y)
     for r in range(rounds):
         idx = keep.nonzero()[:, 0]
         cv = _cross_validate(X[torch.cat([idx + v*n for v in range(views)])], y[idx], views, len(vocab), wd, seed)
         probs = cv['probs'] if r == 0 else probs.index_copy(0, idx, cv['probs'])   # each photo's from the last round that saw it
-        found = find_label_issues(y[idx], cv['probs'], vocab, idx.tolist())
-        keep[torch.tensor([f['item'] for f in found], dtype=torch.long)] = False
+        found = [f for f in find_label_issues(y[idx], cv['probs'], vocab, idx.tolist()) if f['item'] not in seen]
+        seen |= {f['item'] for f in found}
+        keep[torch.tensor(sorted(seen), dtype=torch.long)] = False
+        keep = _keep_each_class(keep, y, vocab)   # a class all flagged stays: flagged again, it is not new
         issues += [dict(f, item=items[f['item']]) for f in found]
         if len(found) < floor*len(idx): break
     return issues, dict(cv, probs=probs, rounds=r+1)
