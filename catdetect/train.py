@@ -387,7 +387,7 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
     if len(yt) == 0: raise DataError("The training set is empty.", "Give more images, or a smaller valid_pct.")
     X,Xv,taps = _features(learn, views, progress, tap)
     if label_issues == 'ignore': issues,cv = [],(None if wd is not None else _cross_validate(X, yt, views, len(vocab), wd, seed))
-    else: issues,cv = prune_label_issues(X, yt, vocab, dls.train_ds.items, views, wd, seed, rounds=4 if label_issues == 'drop' else 1)
+    else: issues,cv = prune_label_issues(X, yt, vocab, dls.train_ds.items, views, wd, seed, **({} if label_issues == 'drop' else dict(rounds=1)))   # rounds only where they drop
     wd = cv['wd'] if cv else wd
     rows,y_fit = _train_rows(yt, issues, dls.train_ds.items, vocab, label_issues, views)
     row = dict(view=f'head (wd {wd:g})', train_loss=fit_linear_head(learn, X[rows], y_fit[rows], wd=wd), valid_loss=float('nan'), error_rate=float('nan'), wd=wd)
