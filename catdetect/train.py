@@ -19,10 +19,10 @@ from .engines import *
 from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
-__all__ = ['wd_grid', 'tail_epochs', 'label_issue_modes', 'standardize', 'fit_logistic_folds', 'row_space', 'fit_linear_head',
-           'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner',
-           'beats', 'KeepBest', 'TimeBudget', 'fine_tune_tail', 'prune_label_issues', 'fit_head_fast',
-           'train_classifier', 'find_lr']
+__all__ = ['wd_grid', 'tail_epochs', 'label_issue_modes', 'sure', 'standardize', 'fit_logistic_folds', 'row_space',
+           'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached',
+           'tap_dls', 'tail_learner', 'beats', 'KeepBest', 'TimeBudget', 'fine_tune_tail', 'prune_label_issues',
+           'mend_label_issues', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -285,7 +285,7 @@ def _report(rows):
     for r in rows: print(f"{r['view']:<18}{r['train_loss']:>12.6f}{r['valid_loss']:>12.6f}{r['error_rate']:>12.6f}{r['seconds']:>8.1f}s")
 
 # %% ../nbs/11_train.ipynb #ae3e79f3
-label_issue_modes = ('drop', 'report', 'relabel', 'ignore')
+label_issue_modes = ('mend', 'drop', 'report', 'relabel', 'ignore')
 
 def _keep_each_class(keep, y, vocab):
     "`keep`, with the photos of a class it would leave without any kept again (and a warning): a head never trained on a class never predicts it."
@@ -300,8 +300,9 @@ def _train_rows(y, issues, items, vocab, mode, views):
     keep,y = torch.ones(len(y), dtype=torch.bool),y.clone()
     at = {str(it): i for i,it in enumerate(items)}
     for r in issues:
-        i = at[str(r['item'])]
-        if mode == 'drop': keep[i] = False
+        i,back = at[str(r['item'])],r.get('trained_as') if mode == 'mend' else None   # 'mend': as 'drop', but for those `mend_label_issues` gave a label
+        if back is not None: y[i] = list(map(str, vocab)).index(back)
+        elif mode in ('drop', 'mend'): keep[i] = False
         elif mode == 'relabel': y[i] = list(map(str, vocab)).index(r['suggested'])
     return _keep_each_class(keep, y, vocab).repeat(views),y.repeat(views)
 
@@ -364,19 +365,43 @@ def _valid_issues(dls, yt, yv, oof_probs, out):
                               list(dls.train_ds.items) + list(dls.valid_ds.items), ['train']*len(yt) + ['valid']*len(yv))
     return [r for r in every if r['split'] == 'valid']
 
+# %% ../nbs/11_train.ipynb #09ee0f5f
+sure = 0.95   # a flagged photo goes back into training where the head, which never saw it, gives a class at least this probability
+
+def mend_label_issues(issues:list, # Flagged training photos (`prune_label_issues`)
+                      probs:torch.Tensor, # Each one's class probabilities, from a head fitted without them
+                      vocab:list, # Class names, in index order
+                      sure:float=sure) -> list: # Least probability to train a photo as a class
+    "`issues`, each with `trained_as`: the class the head gives it at least `sure` to, or None (left out of training)."
+    return [dict(r, trained_as=str(vocab[int(p.argmax())]) if float(p.max()) >= sure else None) for r,p in zip(issues, probs.float())]
+
+# %% ../nbs/11_train.ipynb #9ffe28d0
+def _head_probs(learn, X, views):
+    "Class probabilities of `learn`'s head for each photo of `X` (`views` stacked views of each, averaged)."
+    _,head = head_split(learn.model)
+    head.eval()
+    with torch.no_grad(): return head(X).float().softmax(1).view(views, len(X)//views, -1).mean(0)
+
+def _rows_of(issues, items) -> torch.Tensor:
+    "Where each photo of `issues` is in `items`."
+    at = {str(it): i for i,it in enumerate(items)}
+    return torch.tensor([at[str(r['item'])] for r in issues], dtype=torch.long)
+
 # %% ../nbs/11_train.ipynb #tr200004
 def _print_fit(row, issues, n, mode):
     "The frozen phase's table row and, unless `mode` is 'ignore', the label-issue summary."
     _report([row])
     if mode == 'ignore': return
-    print(summarize_label_issues(issues, n) + (f" Training {dict(drop='without', relabel='relabelled').get(mode, 'with')} them;"
+    back = sum(r.get('trained_as') is not None for r in issues)
+    how = f"without them, except {back} relabelled as the head that never saw them is at least {sure:.0%} sure they are (trained_as)" if mode == 'mend' and back else None
+    print(summarize_label_issues(issues, n) + (f" Training {how or dict(drop='without', mend='without', relabel='relabelled').get(mode, 'with')} them;"
           " learn.label_issues lists them and data_cleaner(learn) shows them first." if issues else ''))
 
 # %% ../nbs/11_train.ipynb #f27817d2
 def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
                   views:int=1, # 1: the images; 2: also their mirror images (one more forward pass; measured to buy nothing, see `bench/train.py --grid`)
                   wd:float|None=None, # L2 penalty of the logistic regression (None: chosen by `cv_penalty`)
-                  label_issues:str='drop', # Photos that look mislabelled: 'drop', 'report', 'relabel' or 'ignore'
+                  label_issues:str='mend', # Photos that look mislabelled: 'mend', 'drop', 'report', 'relabel' or 'ignore'
                   seed:int=0, # Seed of the cross-validation folds
                   tap:bool=False, # Also keep what enters the body's last stages and the layers after them, as `learn.taps` (for `fine_tune_tail`)
                   progress:bool=True): # Show progress bars and the table of results
@@ -387,10 +412,15 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
     if len(yt) == 0: raise DataError("The training set is empty.", "Give more images, or a smaller valid_pct.")
     X,Xv,taps = _features(learn, views, progress, tap)
     if label_issues == 'ignore': issues,cv = [],(None if wd is not None else _cross_validate(X, yt, views, len(vocab), wd, seed))
-    else: issues,cv = prune_label_issues(X, yt, vocab, dls.train_ds.items, views, wd, seed, **({} if label_issues == 'drop' else dict(rounds=1)))   # rounds only where they drop
+    else: issues,cv = prune_label_issues(X, yt, vocab, dls.train_ds.items, views, wd, seed, **({} if label_issues in ('drop', 'mend') else dict(rounds=1)))   # rounds only where they drop
     wd = cv['wd'] if cv else wd
     rows,y_fit = _train_rows(yt, issues, dls.train_ds.items, vocab, label_issues, views)
-    row = dict(view=f'head (wd {wd:g})', train_loss=fit_linear_head(learn, X[rows], y_fit[rows], wd=wd), valid_loss=float('nan'), error_rate=float('nan'), wd=wd)
+    loss = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
+    if label_issues == 'mend' and issues:   # the head never saw the flagged photos: those it is sure of go back in, as it sees them
+        issues = mend_label_issues(issues, _head_probs(learn, X, views)[_rows_of(issues, dls.train_ds.items)], vocab)
+        rows,y_fit = _train_rows(yt, issues, dls.train_ds.items, vocab, label_issues, views)
+        loss = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
+    row = dict(view=f'head (wd {wd:g})', train_loss=loss, valid_loss=float('nan'), error_rate=float('nan'), wd=wd)
     if Xv is not None:
         out,scores = _validate_head(learn, Xv, yv); row.update(scores)
         if label_issues != 'ignore': issues = issues + _valid_issues(dls, yt, yv, cv['probs'], out)
@@ -420,7 +450,7 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
                      fast:bool=True, # Frozen phase on features computed once (see above); False: fastbook's `fine_tune` as is
                      views:int=1, # Fast path: passes over the training images (1: as they are, 2: also mirrored)
                      wd:float|None=None, # Fast path: L2 penalty of the head (None: chosen by cross-validation)
-                     label_issues:str='drop', # Fast path: photos that look mislabelled: 'drop', 'report', 'relabel' or 'ignore'
+                     label_issues:str='mend', # Fast path: photos that look mislabelled: 'mend', 'drop', 'report', 'relabel' or 'ignore'
                      lr:float|None=None, # Learning rate of the fine-tuning epochs (default 1e-3 automatic, 1e-4 `epochs=N`, fastai's 2e-3 with `fast=False`)
                      seed:int|None=42, # Seed for repeatable runs (None: not seeded)
                      pretrained:bool=True, # Start from ImageNet weights

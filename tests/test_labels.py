@@ -64,14 +64,28 @@ def test_train_rows_drop_and_relabel():
 
 
 def test_drop_trains_without_the_flagged_photos(noisy_dir, noisy_learn):
-    "The default ('drop') fits the head without the flagged photos; 'report' fits it on them, after the first round of search alone."
+    "The default ('mend', as 'drop' but for photos put back) fits the head without the flagged photos; 'report' fits it on them, after the first round of search alone."
     reported = train_classifier(folder_dls(noisy_dir, size=96, bs=8, valid_pct=0.2, seed=1), seed=1, label_issues='report')
     assert not torch.equal(reported.model[1][-1].weight, noisy_learn.model[1][-1].weight)
     train = lambda learn: [r for r in learn.label_issues if r['split'] == 'train']
-    assert train(reported) and train(noisy_learn)[:len(train(reported))] == train(reported)
+    assert train(reported) and [dict(r, trained_as=None) for r in train(noisy_learn)[:len(train(reported))]] == [dict(r, trained_as=None) for r in train(reported)]
     ignored = train_classifier(folder_dls(noisy_dir, size=96, bs=8, valid_pct=0.2, seed=1), seed=1, label_issues='ignore', wd=1e-3)
     assert ignored.label_issues == [] and ignored.penalty is None and ignored.fast_fit[0]['wd'] == 1e-3
     with pytest.raises(Exception, match='is not a choice'): train_classifier(folder_dls(noisy_dir, size=96, bs=8), label_issues='maybe')
+
+
+def test_mend_puts_back_the_photos_the_head_is_sure_of(noisy_dir, noisy_learn):
+    "The default ('mend'): the photos 'drop' leaves out, but those the head fitted without them is sure of back in training, as the class it sees."
+    dropped = train_classifier(folder_dls(noisy_dir, size=96, bs=8, valid_pct=0.2, seed=1), seed=1, label_issues='drop')
+    train = lambda learn: [r for r in learn.label_issues if r['split'] == 'train']
+    assert [r['item'] for r in train(noisy_learn)] == [r['item'] for r in train(dropped)] and train(dropped)   # the same photos flagged
+    assert all('trained_as' in r for r in train(noisy_learn)) and not any('trained_as' in r for r in train(dropped))
+    back = [r for r in train(noisy_learn) if r['trained_as'] is not None]
+    for r in back:
+        if Path(r['item']).name.startswith('planted_'): assert r['trained_as'] == r['suggested'] != r['given']   # a planted photo back as its true class
+    assert torch.equal(noisy_learn.model[1][-1].weight, dropped.model[1][-1].weight) == (not back)   # the head refitted where any came back
+    _, yy = _train_rows(torch.tensor([0, 1]), [dict(item='b', trained_as='cat')], ['a', 'b'], ['cat', 'dog'], 'mend', 1)
+    assert yy.tolist() == [0, 0]
 
 
 def test_finder_on_probabilities():

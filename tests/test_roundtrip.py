@@ -80,7 +80,8 @@ def test_model_description_round_trips_any_class_names(saved_model, names):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.fixed_dictionaries({'item': fs_name, 'given': cell, 'suggested': cell,
-                                       'given_prob': st.floats(0, 1), 'suggested_prob': st.floats(0, 1)}), max_size=5))
+                                       'given_prob': st.floats(0, 1), 'suggested_prob': st.floats(0, 1),
+                                       'trained_as': st.one_of(st.none(), cell.filter(bool))}), max_size=5))
 def test_label_issue_csv_round_trips(rows):
     from types import SimpleNamespace
     from catdetect.interpret import save_label_issues
@@ -89,6 +90,7 @@ def test_label_issue_csv_round_trips(rows):
     assert [g['item'] for g in got] == [r['item'] for r in issues]
     assert [(g['given'], g['suggested']) for g in got] == [(r['given'], r['suggested']) for r in issues]
     assert [float(g['given_prob']) for g in got] == [r['given_prob'] for r in issues]
+    assert [g['trained_as'] or None for g in got] == [r['trained_as'] for r in issues]   # empty: left out of training
 
 
 @settings(max_examples=60, deadline=None)
