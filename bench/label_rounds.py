@@ -7,7 +7,9 @@ really flipped, how many were put back (and how many of those as their true clas
 seconds the search took.
 
     python bench/label_rounds.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]
-                                 [--noise 0 0.2]
+                                 [--noise 0 0.2] [--sure 0.5 0.8 0.9]
+
+`--sure` adds a row of 'mend' for each least probability given (the default's is `catdetect.train.sure`).
 
 Each set is split as `bench/tasks.py` splits it (20% held out with their true labels, never used here but to score);
 the rest goes to `folder_dls`'s split, and only its training photos are searched and fitted on. The features are
@@ -19,7 +21,7 @@ warnings.filterwarnings('ignore')
 from machine import machine
 
 
-def variants(path, noise):
+def variants(path, noise, also=()):
     "One row per variant: the held-out error, flagged photos, how many of them were flipped, rounds, penalty, seconds."
     import torch
     from fastai.vision.all import parent_label
@@ -36,14 +38,15 @@ def variants(path, noise):
     flipped = {str(f) for f in items if c['given'][f] != parent_label(f)}
     _, head = head_split(learn.model)
     rows = []
-    for name, mode, rounds in [('report', 'report', 1), ('drop, 1 round', 'drop', 1), ('drop', 'drop', 4), ('mend (default)', 'mend', 4)]:
+    runs = [('report', 'report', 1, None), ('drop, 1 round', 'drop', 1, None), ('drop', 'drop', 4, None), ('mend (default)', 'mend', 4, tr.sure)]
+    for name, mode, rounds, sure in runs + [(f'mend, sure {p:g}', 'mend', 4, p) for p in also]:
         t = time.time()
         issues, cv = tr.prune_label_issues(X, yt, list(dls.vocab), items, seed=42, rounds=rounds)
         seconds = time.time() - t
         keep, y = tr._train_rows(yt, issues, items, list(dls.vocab), mode, 1)
         tr.fit_linear_head(learn, X[keep], y[keep], wd=cv['wd'])
         if mode == 'mend' and issues:   # as `fit_head_fast` mends
-            issues = tr.mend_label_issues(issues, tr._head_probs(learn, X, 1)[tr._rows_of(issues, items)], list(dls.vocab))
+            issues = tr.mend_label_issues(issues, tr._head_probs(learn, X, 1)[tr._rows_of(issues, items)], list(dls.vocab), sure)
             keep, y = tr._train_rows(yt, issues, items, list(dls.vocab), mode, 1)
             tr.fit_linear_head(learn, X[keep], y[keep], wd=cv['wd'])
         back = [r for r in issues if r.get('trained_as') is not None]
@@ -60,12 +63,13 @@ if __name__ == '__main__':
     p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
     p.add_argument('--sets', nargs='+', default=['tasks/flowers102-39', 'tasks/chest-xray', 'dev/catsdogs', 'dev/bears'])
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
+    p.add_argument('--sure', nargs='*', type=float, default=[])
     a = p.parse_args()
     from catdetect.models import bf16_ok
     print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
     print("| set | training labels | head trained | held-out error | flagged (really flipped) | put back (as their true class) | rounds | penalty | search time |\n|---|---|---|---|---|---|---|---|---|")
     for s in a.sets:
         for noise in a.noise:
-            for r in variants(str(Path(a.data)/s), noise):
+            for r in variants(str(Path(a.data)/s), noise, a.sure):
                 print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {r['variant']} | {r['error']:.2%} of {r['n_held']} | "
                       f"{r['flagged']} ({r['hits']} of {r['flipped']}) | {r['back']} ({r['right']}) | {r['rounds']} | {r['wd']:g} | {r['seconds']:.1f} s |", flush=True)
