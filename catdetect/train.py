@@ -371,9 +371,11 @@ sure = 0.95   # a flagged photo goes back into training where the head, which ne
 def mend_label_issues(issues:list, # Flagged training photos (`prune_label_issues`)
                       probs:torch.Tensor, # Each one's class probabilities, from a head fitted without them
                       vocab:list, # Class names, in index order
-                      sure:float=sure) -> list: # Least probability to train a photo as a class
+                      sure:float=sure, # Least probability to train a photo as a class
+                      seen:list|None=None) -> list: # Per photo, whether the head was fitted on it after all (`_keep_each_class`): it keeps its label
     "`issues`, each with `trained_as`: the class the head gives it at least `sure` to, or None (left out of training)."
-    return [dict(r, trained_as=str(vocab[int(p.argmax())]) if float(p.max()) >= sure else None) for r,p in zip(issues, probs.float())]
+    def _as(r, p, s): return r['given'] if s else str(vocab[int(p.argmax())]) if float(p.max()) >= sure else None   # a head that saw a photo can't judge it
+    return [dict(r, trained_as=_as(r, p, s)) for r,p,s in zip(issues, probs.float(), seen or [False]*len(issues))]
 
 # %% ../nbs/11_train.ipynb #9ffe28d0
 def _head_probs(learn, X, views):
@@ -417,7 +419,8 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
     rows,y_fit = _train_rows(yt, issues, dls.train_ds.items, vocab, label_issues, views)
     loss = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
     if label_issues == 'mend' and issues:   # the head never saw the flagged photos: those it is sure of go back in, as it sees them
-        issues = mend_label_issues(issues, _head_probs(learn, X, views)[_rows_of(issues, dls.train_ds.items)], vocab)
+        at = _rows_of(issues, dls.train_ds.items)
+        issues = mend_label_issues(issues, _head_probs(learn, X, views)[at], vocab, seen=rows[:len(yt)][at].tolist())
         rows,y_fit = _train_rows(yt, issues, dls.train_ds.items, vocab, label_issues, views)
         loss = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
     row = dict(view=f'head (wd {wd:g})', train_loss=loss, valid_loss=float('nan'), error_rate=float('nan'), wd=wd)
