@@ -373,7 +373,7 @@ def mend_label_issues(issues:list, # Flagged training photos (`prune_label_issue
                       vocab:list, # Class names, in index order
                       sure:float=sure, # Least probability to train a photo as a class
                       seen:list|None=None) -> list: # Per photo, whether the head was fitted on it after all (`_keep_each_class`): it keeps its label
-    "`issues`, each with `trained_as`: the class the head gives it at least `sure` to, or None (left out of training)."
+    "`issues`, each with `trained_as`: the class the head gives it at least `sure` to, its own label where the head saw it (`seen`), else None (left out)."
     def _as(r, p, s): return r['given'] if s else str(vocab[int(p.argmax())]) if float(p.max()) >= sure else None   # a head that saw a photo can't judge it
     return [dict(r, trained_as=_as(r, p, s)) for r,p,s in zip(issues, probs.float(), seen or [False]*len(issues))]
 
@@ -395,7 +395,7 @@ def _print_fit(row, issues, n, mode):
     _report([row])
     if mode == 'ignore': return
     back = sum(r.get('trained_as') is not None for r in issues)
-    how = f"without them, except {back} relabelled as the head that never saw them is at least {sure:.0%} sure they are (trained_as)" if mode == 'mend' and back else None
+    how = f"without them, but for {back} put back as the class the head that never saw them is at least {sure:.0%} sure of (trained_as)" if mode == 'mend' and back else None
     print(summarize_label_issues(issues, n) + (f" Training {how or dict(drop='without', mend='without', relabel='relabelled').get(mode, 'with')} them;"
           " learn.label_issues lists them and data_cleaner(learn) shows them first." if issues else ''))
 
