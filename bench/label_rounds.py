@@ -7,9 +7,10 @@ really flipped, how many were put back (and how many of those as their true clas
 seconds the search took.
 
     python bench/label_rounds.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]
-                                 [--noise 0 0.2] [--sure 0.5 0.8 0.9]
+                                 [--noise 0 0.2] [--sure 0.5 0.8 0.9] [--seed 42]
 
-`--sure` adds a row of 'mend' for each least probability given (the default's is `catdetect.train.sure`).
+`--sure` adds a row of 'mend' for each least probability given (the default's is `catdetect.train.sure`). `--seed`
+draws another split and other flips (42: `bench/tasks.py`'s).
 
 Each set is split as `bench/tasks.py` splits it (20% held out with their true labels, never used here but to score);
 the rest goes to `folder_dls`'s split, and only its training photos are searched and fitted on. The features are
@@ -21,7 +22,7 @@ warnings.filterwarnings('ignore')
 from machine import machine
 
 
-def variants(path, noise, also=()):
+def variants(path, noise, also=(), seed=42):
     "One row per variant: the held-out error, flagged photos, how many of them were flipped, rounds, penalty, seconds."
     import torch
     from fastai.vision.all import parent_label
@@ -30,7 +31,7 @@ def variants(path, noise, also=()):
     from catdetect.models import head_split
     import catdetect.train as tr
     from tasks import learner_for
-    learn, c = learner_for(path, noise)
+    learn, c = learner_for(path, noise, seed)
     dls = learn.dls
     X, _, _ = tr._features(learn, 1, False)
     Xh = body_features(learn, c['held'], bf16=False, progress=False)
@@ -64,12 +65,13 @@ if __name__ == '__main__':
     p.add_argument('--sets', nargs='+', default=['tasks/flowers102-39', 'tasks/chest-xray', 'dev/catsdogs', 'dev/bears'])
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
     p.add_argument('--sure', nargs='*', type=float, default=[])
+    p.add_argument('--seed', type=int, default=42)
     a = p.parse_args()
     from catdetect.models import bf16_ok
-    print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
+    print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}; split and flips drawn with seed {a.seed}")
     print("| set | training labels | head trained | held-out error | flagged (really flipped) | put back (as their true class) | rounds | penalty | search time |\n|---|---|---|---|---|---|---|---|---|")
     for s in a.sets:
         for noise in a.noise:
-            for r in variants(str(Path(a.data)/s), noise, a.sure):
+            for r in variants(str(Path(a.data)/s), noise, a.sure, a.seed):
                 print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {r['variant']} | {r['error']:.2%} of {r['n_held']} | "
                       f"{r['flagged']} ({r['hits']} of {r['flipped']}) | {r['back']} ({r['right']}) | {r['rounds']} | {r['wd']:g} | {r['seconds']:.1f} s |", flush=True)

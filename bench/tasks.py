@@ -46,12 +46,12 @@ class Given:
     def __call__(self, f): return self.given[f]
 
 
-def learner_for(path, noise):
-    "The set at `path` split as `condition` splits it, and a fresh learner on its `DataLoaders` as `train_classifier(dls, seed=42)` makes it (before any fitting); and the condition."
+def learner_for(path, noise, seed=42):
+    "The set at `path` split as `condition` splits it (`seed`: the split and the flips), and a fresh learner on its `DataLoaders` as `train_classifier(dls, seed=42)` makes it (before any fitting); and the condition."
     from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, set_seed
     from catdetect.data import GuardedImageBlock
     from catdetect.models import create_learner
-    c = condition(Path(path), noise)
+    c = condition(Path(path), noise, seed)
     set_seed(42, reproducible=True)
     dls = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']), splitter=RandomSplitter(0.2, seed=42),
                     item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(c['items'], path=path, bs=32)
