@@ -284,6 +284,12 @@ def _report(rows):
     print(f"{'step':<18}{'train_loss':>12}{'valid_loss':>12}{'error_rate':>12}{'time':>9}")
     for r in rows: print(f"{r['view']:<18}{r['train_loss']:>12.6f}{r['valid_loss']:>12.6f}{r['error_rate']:>12.6f}{r['seconds']:>8.1f}s")
 
+# %% ../nbs/11_train.ipynb #c14da66d
+def _rows_of(issues, items) -> torch.Tensor:
+    "Where each photo of `issues` is in `items` (a photo as a path or its text)."
+    at = {str(it): i for i,it in enumerate(items)}
+    return torch.tensor([at[str(r['item'])] for r in issues], dtype=torch.long)
+
 # %% ../nbs/11_train.ipynb #ae3e79f3
 label_issue_modes = ('mend', 'drop', 'report', 'relabel', 'ignore')
 
@@ -298,9 +304,8 @@ def _keep_each_class(keep, y, vocab):
 def _train_rows(y, issues, items, vocab, mode, views):
     "Which rows (of `views` stacked views) to fit on, and their labels, after `mode` is applied to the flagged photos."
     keep,y = torch.ones(len(y), dtype=torch.bool),y.clone()
-    at = {str(it): i for i,it in enumerate(items)}
-    for r in issues:
-        i,back = at[str(r['item'])],r.get('trained_as') if mode == 'mend' else None   # 'mend': as 'drop', but for those `mend_label_issues` gave a label
+    for i,r in zip(_rows_of(issues, items).tolist(), issues):
+        back = r.get('trained_as') if mode == 'mend' else None   # 'mend': as 'drop', but for those `mend_label_issues` gave a label
         if back is not None: y[i] = list(map(str, vocab)).index(back)
         elif mode in ('drop', 'mend'): keep[i] = False
         elif mode == 'relabel': y[i] = list(map(str, vocab)).index(r['suggested'])
@@ -383,11 +388,6 @@ def _head_probs(learn, X, views):
     _,head = head_split(learn.model)
     head.eval()
     with torch.no_grad(): return head(X).float().softmax(1).view(views, len(X)//views, -1).mean(0)
-
-def _rows_of(issues, items) -> torch.Tensor:
-    "Where each photo of `issues` is in `items`."
-    at = {str(it): i for i,it in enumerate(items)}
-    return torch.tensor([at[str(r['item'])] for r in issues], dtype=torch.long)
 
 # %% ../nbs/11_train.ipynb #tr200004
 def _print_fit(row, issues, n, mode):
