@@ -39,17 +39,12 @@ def variants(path, noise, also=(), seed=42):
     flipped = {str(f) for f in items if c['given'][f] != parent_label(f)}
     _, head = head_split(learn.model)
     rows = []
-    runs = [('report', 'report', 1, None), ('drop, 1 round', 'drop', 1, None), ('drop', 'drop', 4, None), ('mend (default)', 'mend', 4, tr.sure)]
+    runs = [('report', 'report', 1, tr.sure), ('drop, 1 round', 'drop', 1, tr.sure), ('drop', 'drop', 4, tr.sure), ('mend (default)', 'mend', 4, tr.sure)]
     for name, mode, rounds, sure in runs + [(f'mend, sure {p:g}', 'mend', 4, p) for p in also]:
         t = time.time()
         issues, cv = tr.prune_label_issues(X, yt, list(dls.vocab), items, seed=42, rounds=rounds)
         seconds = time.time() - t
-        keep, y = tr._train_rows(yt, issues, items, list(dls.vocab), mode, 1)
-        tr.fit_linear_head(learn, X[keep], y[keep], wd=cv['wd'])
-        if mode == 'mend' and issues:   # as `fit_head_fast` mends
-            issues = tr.mend_label_issues(issues, tr._head_probs(learn, X, 1)[tr._rows_of(issues, items)], list(dls.vocab), sure)
-            keep, y = tr._train_rows(yt, issues, items, list(dls.vocab), mode, 1)
-            tr.fit_linear_head(learn, X[keep], y[keep], wd=cv['wd'])
+        issues, _ = tr._fit_head(learn, X, yt, issues, items, list(dls.vocab), mode, 1, cv['wd'], sure)   # as `fit_head_fast` fits it
         back = [r for r in issues if r.get('trained_as') is not None]
         head.eval()
         with torch.no_grad(): err = float((head(Xh).argmax(1) != yh).float().mean())

@@ -389,6 +389,17 @@ def _head_probs(learn, X, views):
     head.eval()
     with torch.no_grad(): return head(X).float().softmax(1).view(views, len(X)//views, -1).mean(0)
 
+# %% ../nbs/11_train.ipynb #38435717
+def _fit_head(learn, X, y, issues, items, vocab, mode, views, wd, sure=sure) -> tuple:
+    "Fit `learn`'s head on `X` (labels `y`) after `mode` is applied to the flagged photos `issues` (with 'mend', mended by `mend_label_issues`); the issues and the training loss."
+    rows,y_fit = _train_rows(y, issues, items, vocab, mode, views)
+    loss = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
+    if mode != 'mend' or not issues: return issues, loss
+    at = _rows_of(issues, items)   # the head never saw the flagged photos: those it is sure of go back in, as it sees them
+    issues = mend_label_issues(issues, _head_probs(learn, X, views)[at], vocab, sure, seen=rows[:len(y)][at].tolist())
+    rows,y_fit = _train_rows(y, issues, items, vocab, mode, views)
+    return issues, fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
+
 # %% ../nbs/11_train.ipynb #tr200004
 def _print_fit(row, issues, n, mode):
     "The frozen phase's table row and, unless `mode` is 'ignore', the label-issue summary."
@@ -416,13 +427,7 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
     if label_issues == 'ignore': issues,cv = [],(None if wd is not None else _cross_validate(X, yt, views, len(vocab), wd, seed))
     else: issues,cv = prune_label_issues(X, yt, vocab, dls.train_ds.items, views, wd, seed, **({} if label_issues in ('drop', 'mend') else dict(rounds=1)))   # rounds only where they drop
     wd = cv['wd'] if cv else wd
-    rows,y_fit = _train_rows(yt, issues, dls.train_ds.items, vocab, label_issues, views)
-    loss = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
-    if label_issues == 'mend' and issues:   # the head never saw the flagged photos: those it is sure of go back in, as it sees them
-        at = _rows_of(issues, dls.train_ds.items)
-        issues = mend_label_issues(issues, _head_probs(learn, X, views)[at], vocab, seen=rows[:len(yt)][at].tolist())
-        rows,y_fit = _train_rows(yt, issues, dls.train_ds.items, vocab, label_issues, views)
-        loss = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
+    issues,loss = _fit_head(learn, X, yt, issues, dls.train_ds.items, vocab, label_issues, views, wd)
     row = dict(view=f'head (wd {wd:g})', train_loss=loss, valid_loss=float('nan'), error_rate=float('nan'), wd=wd)
     if Xv is not None:
         out,scores = _validate_head(learn, Xv, yv); row.update(scores)
