@@ -7,10 +7,11 @@ really flipped, how many were put back (and how many of those as their true clas
 seconds the search took.
 
     python bench/label_rounds.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]
-                                 [--noise 0 0.2] [--sure 0.5 0.8 0.9] [--seed 42]
+                                 [--noise 0 0.2] [--sure 0.5 0.8 0.9] [--repeats 1 5] [--seed 42]
 
-`--sure` adds a row of 'mend' for each least probability given (the default's is `catdetect.train.sure`). `--seed`
-draws another split and other flips (42: `bench/tasks.py`'s).
+`--sure` adds a row of 'mend' for each least probability given (the default's is `catdetect.train.sure`); `--repeats`
+one for each number of cross-validation fold assignments whose out-of-fold probabilities are averaged (the default's
+is `catdetect.train.cv_repeats`). `--seed` draws another split and other flips (42: `bench/tasks.py`'s).
 
 Each set is split as `bench/tasks.py` splits it (20% held out with their true labels, never used here but to score);
 the rest goes to `folder_dls`'s split, and only its training photos are searched and fitted on. The features are
@@ -22,7 +23,7 @@ warnings.filterwarnings('ignore')
 from machine import machine
 
 
-def variants(path, noise, also=(), seed=42):
+def variants(path, noise, also=(), seed=42, repeats=()):
     "One row per variant: the held-out error, flagged photos, how many of them were flipped, rounds, penalty, seconds."
     import torch
     from fastai.vision.all import parent_label
@@ -39,10 +40,12 @@ def variants(path, noise, also=(), seed=42):
     flipped = {str(f) for f in items if c['given'][f] != parent_label(f)}
     _, head = head_split(learn.model)
     rows = []
-    runs = [('report', 'report', 1, tr.sure), ('drop, 1 round', 'drop', 1, tr.sure), ('drop', 'drop', 4, tr.sure), ('mend (default)', 'mend', 4, tr.sure)]
-    for name, mode, rounds, sure in runs + [(f'mend, sure {p:g}', 'mend', 4, p) for p in also]:
+    runs = [('report', 'report', 1, tr.sure, tr.cv_repeats), ('drop, 1 round', 'drop', 1, tr.sure, tr.cv_repeats), ('drop', 'drop', 4, tr.sure, tr.cv_repeats),
+            ('mend (default)', 'mend', 4, tr.sure, tr.cv_repeats)]
+    runs += [(f'mend, sure {p:g}', 'mend', 4, p, tr.cv_repeats) for p in also] + [(f"mend, {k} fold assignment{'s'*(k > 1)}", 'mend', 4, tr.sure, k) for k in repeats]
+    for name, mode, rounds, sure, k in runs:
         t = time.time()
-        issues, cv = tr.prune_label_issues(X, yt, list(dls.vocab), items, seed=42, rounds=rounds)
+        issues, cv = tr.prune_label_issues(X, yt, list(dls.vocab), items, seed=42, rounds=rounds, repeats=k)
         seconds = time.time() - t
         issues, _ = tr._fit_head(learn, X, yt, issues, items, list(dls.vocab), mode, 1, cv['wd'], sure)   # as `fit_head_fast` fits it
         back = [r for r in issues if r.get('trained_as') is not None]
@@ -61,12 +64,13 @@ if __name__ == '__main__':
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
     p.add_argument('--sure', nargs='*', type=float, default=[])
     p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--repeats', nargs='*', type=int, default=[])
     a = p.parse_args()
     from catdetect.models import bf16_ok
     print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}; split and flips drawn with seed {a.seed}")
     print("| set | training labels | head trained | held-out error | flagged (really flipped) | put back (as their true class) | rounds | penalty | search time |\n|---|---|---|---|---|---|---|---|---|")
     for s in a.sets:
         for noise in a.noise:
-            for r in variants(str(Path(a.data)/s), noise, a.sure, a.seed):
+            for r in variants(str(Path(a.data)/s), noise, a.sure, a.seed, a.repeats):
                 print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {r['variant']} | {r['error']:.2%} of {r['n_held']} | "
                       f"{r['flagged']} ({r['hits']} of {r['flipped']}) | {r['back']} ({r['right']}) | {r['rounds']} | {r['wd']:g} | {r['seconds']:.1f} s |", flush=True)

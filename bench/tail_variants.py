@@ -26,6 +26,9 @@ VARIANTS = dict(
     grad2=dict(small=2, then=3),                  # one epoch of the head conv alone, then 3 of the whole tail
     e6=dict(bf16=False, epochs=6),
     lr3=dict(bf16=False, lr=slice(3e-5, 1e-3)),
+    e2=dict(epochs=2),                            # 2 epochs of one cycle: annealed at the end of the second
+    cyc=dict(cycles=4),                           # each epoch a one-cycle schedule of its own: annealed at the end of every epoch
+    cyc32=dict(bf16=False, cycles=4),             # the same in float32
 )
 
 
@@ -75,7 +78,9 @@ def run(path, noise, names):
         h0 = held_err(tl.model, h)
         tk = Track(tl.model, h, v.get('half', 0))
         with tl.no_bar(), tl.no_logging():
-            tl.unfreeze(); tl.fit_one_cycle(1 if v.get('then') else v.get('epochs', 4), v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk])
+            tl.unfreeze()
+            for _ in range(v.get('cycles', 1)):
+                tl.fit_one_cycle(1 if v.get('then') or v.get('cycles') else v.get('epochs', 4), v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk])
         if v.get('then'):
             tl = tr.tail_learner(learn, tr.tap_dls(learn, acts, vacts, 32))
             tk2 = Track(tl.model, hacts, 0)

@@ -3,7 +3,7 @@
 and its default choice, on photos held out from every decision, with clean labels and with 20% flipped.
 
     python bench/tasks.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]
-                          [--noise 0 0.2] [--methods plain head epochs2 default] [--bf16 1 0]
+                          [--noise 0 0.2] [--methods plain head epochs2 default] [--bf16 1 0] [--repeat 1]
 
 Each set is split once (seed 42): 20% held out, never seen by training, calibration, label checks or any choice;
 the rest is what a user would give `folder_dls` (which keeps 20% of it for validation). In a noisy condition 20% of
@@ -18,9 +18,10 @@ that rest gets another class at random (the held-out labels are never touched). 
 Every run is a fresh process: its wall time includes building the DataLoaders, its peak resident memory is its own.
 `--bf16 1 0` runs each catdetect method on the bfloat16 path (where the CPU has it) and on the float32 path
 (`CATDETECT_BF16=0`); prefix `ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2` for a laptop's AVX2 kernels. The first
-line says which CPU ran and whether it has bfloat16 (`machine.py`).
+line says which CPU ran and whether it has bfloat16 (`machine.py`). `--repeat N` runs each N times, one of each method
+in turn, and gives the median wall time (a run of a few seconds varies by about a tenth from process to process).
 """
-import argparse, os, random, time, warnings
+import argparse, os, random, statistics, time, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore')
 from machine import machine
@@ -102,15 +103,21 @@ if __name__ == '__main__':
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
     p.add_argument('--methods', nargs='+', default=['plain', 'head', 'epochs2', 'default'])
     p.add_argument('--bf16', nargs='+', type=int, default=[1, 0])
+    p.add_argument('--repeat', type=int, default=1, help='runs of each, interleaved across methods; the wall time is their median')
     a = p.parse_args()
     from catdetect.models import bf16_ok
     print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
     print("| set | training labels | method | CPU path | held-out error | wall time | peak memory | chose |\n|---|---|---|---|---|---|---|---|")
     for s in a.sets:
         for noise in a.noise:
-            for m in a.methods:
-                for bf16 in ([1] if m == 'plain' else a.bf16):
-                    r = isolated(one_run, str(Path(a.data)/s), noise, m, bf16)
-                    path = 'fastai (float32)' if m == 'plain' else ('bfloat16' if bf16 and bf16_ok() else 'float32')
-                    print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {m} | {path} | {r['error']:.2%} of {r['n_held']} | "
-                          f"{r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB | {r['chose']} |", flush=True)
+            runs = [(m, bf16) for m in a.methods for bf16 in ([1] if m == 'plain' else a.bf16)]
+            done = {r: [] for r in runs}
+            for _ in range(a.repeat):   # one of each, then again: what drifts over the runs drifts for every method alike
+                for m, bf16 in runs: done[m, bf16].append(isolated(one_run, str(Path(a.data)/s), noise, m, bf16))
+            for (m, bf16), rs in done.items():
+                r, secs = rs[0], sorted(x['seconds'] for x in rs)
+                errors = ', '.join(sorted({f"{x['error']:.2%}" for x in rs}))   # one figure where every run agrees
+                wall = f"{statistics.median(secs):.1f} s" + (f" (median of {len(secs)}: {secs[0]:.1f}-{secs[-1]:.1f})" if len(secs) > 1 else '')
+                path = 'fastai (float32)' if m == 'plain' else ('bfloat16' if bf16 and bf16_ok() else 'float32')
+                print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {m} | {path} | {errors} of {r['n_held']} | "
+                      f"{wall} | {max(x['peak_mb'] for x in rs):,.0f} MB | {r['chose']} |", flush=True)

@@ -19,7 +19,7 @@ from .engines import *
 from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
-__all__ = ['wd_grid', 'tail_epochs', 'label_issue_modes', 'sure', 'standardize', 'fit_logistic_folds', 'row_space',
+__all__ = ['wd_grid', 'cv_repeats', 'tail_epochs', 'label_issue_modes', 'sure', 'standardize', 'fit_logistic_folds', 'row_space',
            'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached',
            'tap_dls', 'tail_learner', 'beats', 'KeepBest', 'TimeBudget', 'fine_tune_tail', 'prune_label_issues',
            'mend_label_issues', 'fit_head_fast', 'train_classifier', 'find_lr']
@@ -90,26 +90,34 @@ def fit_linear_head(learn, # A learner whose head is `[pool, Flatten, BatchNorm1
 # %% ../nbs/11_train.ipynb #tr0002
 wd_grid = (1e-3, 1e-2, 3e-2, 0.1, 0.3, 1., 3., 10.)   # measured optima: 0.01-0.03 on clean photos, 1-10 with 10-20% wrong labels
 
+# %% ../nbs/11_train.ipynb #0a4ad600
+def _out_of_fold(Xn, y, groups, n_classes, wd, k, seed, W0=None) -> tuple:
+    "k models fitted on `k` folds of the photos (`groups`) drawn with `seed` (`fit_logistic_folds`), and each row's probabilities from the one that didn't see it."
+    n = int(groups.max())+1
+    fold = (torch.randperm(n, generator=torch.Generator().manual_seed(seed)) % k)[groups]
+    W = fit_logistic_folds(Xn, y, torch.stack([fold != f for f in range(k)]), n_classes, wd, W0=W0)
+    return W, _fold_logits(Xn, W).softmax(-1)[fold, torch.arange(len(y))]
+
 # %% ../nbs/11_train.ipynb #tr0003
+cv_repeats = 1   # fold assignments whose out-of-fold probabilities are averaged, at the chosen penalty (more measured to buy nothing, below)
+
 def cv_penalty(X:torch.Tensor, # Features, one row per view of a photo
                y:torch.Tensor, # Class index of each row
                groups:torch.Tensor, # Photo index of each row: a photo's views stay in one fold
                n_classes:int, # Number of classes
                grid=wd_grid, # Penalties to try
                k:int=5, # Folds
-               seed:int=0) -> dict: # Seed of the fold assignment
-    "The penalty of `grid` with the lowest out-of-fold log-loss, the loss of each, and each photo's out-of-fold probabilities at it."
+               seed:int=0, # Seed of the fold assignment (the repeats: seed+1, seed+2, ...)
+               repeats:int=cv_repeats) -> dict: # Fold assignments the out-of-fold probabilities are averaged over
+    "The penalty of `grid` with the lowest out-of-fold log-loss, the loss of each, and each photo's out-of-fold probabilities at it (over `repeats` fold assignments)."
     Xn,_ = row_space(standardize(X)[0])   # fewer rows than features: the same fits, faster
-    n = int(groups.max())+1
-    fold = (torch.randperm(n, generator=torch.Generator().manual_seed(seed)) % k)[groups]
-    masks = torch.stack([fold != f for f in range(k)])
-    W,losses,probs = None,{},{}
+    n,W,losses,probs = int(groups.max())+1,None,{},{}
     for wd in sorted(grid, reverse=True):   # strongest first: each fit starts where the last ended
-        W = fit_logistic_folds(Xn, y, masks, n_classes, wd, W0=W)
-        p = _fold_logits(Xn, W).softmax(-1)[fold, torch.arange(len(y))]   # each row scored by the model that didn't see it
+        W,p = _out_of_fold(Xn, y, groups, n_classes, wd, k, seed, W0=W)
         losses[wd],probs[wd] = float(F.nll_loss(p.clamp_min(1e-7).log(), y)),p
     best = min(losses, key=losses.get)
-    per_photo = torch.zeros(n, n_classes).index_add_(0, groups, probs[best])/torch.bincount(groups, minlength=n)[:, None]
+    p = sum([probs[best]] + [_out_of_fold(Xn, y, groups, n_classes, best, k, seed+r)[1] for r in range(1, repeats)])/repeats
+    per_photo = torch.zeros(n, n_classes).index_add_(0, groups, p)/torch.bincount(groups, minlength=n)[:, None]
     return dict(wd=best, losses=dict(sorted(losses.items())), probs=per_photo)
 
 # %% ../nbs/11_train.ipynb #4456453f
@@ -335,9 +343,9 @@ def _validate_head(learn, Xv, yv) -> tuple:
     return out, dict(valid_loss=float(F.cross_entropy(out, yv)), error_rate=float((out.argmax(1) != yv).float().mean()))
 
 # %% ../nbs/11_train.ipynb #tr200005
-def _cross_validate(X, yt, views, n_classes, wd, seed):
+def _cross_validate(X, yt, views, n_classes, wd, seed, repeats=cv_repeats):
     "`cv_penalty` on `views` stacked views of the photos labelled `yt` (a photo's views in one fold); only `wd` if it is given."
-    return cv_penalty(X, yt.repeat(views), torch.arange(len(yt)).repeat(views), n_classes, grid=wd_grid if wd is None else (wd,), seed=seed)
+    return cv_penalty(X, yt.repeat(views), torch.arange(len(yt)).repeat(views), n_classes, grid=wd_grid if wd is None else (wd,), seed=seed, repeats=repeats)
 
 # %% ../nbs/11_train.ipynb #20077e38
 def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked views of each photo
@@ -348,12 +356,13 @@ def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked view
                        wd:float|None=None, # L2 penalty (None: chosen by cross-validation, again each round)
                        seed:int=0, # Seed of the cross-validation folds
                        rounds:int=4, # Rounds at most
-                       floor:float=0.005) -> tuple: # Stop after a round that flags fewer than this share of the photos it looked at
+                       floor:float=0.005, # Stop after a round that flags fewer than this share of the photos it looked at
+                       repeats:int=cv_repeats) -> tuple: # Fold assignments whose out-of-fold probabilities are averaged (`cv_penalty`)
     "Label issues found by confident learning, then again without the photos flagged so far; every round's issues, and the last round's `cv_penalty`."
     keep,issues,seen,n = torch.ones(len(y), dtype=torch.bool),[],set(),len(y)
     for r in range(rounds):
         idx = keep.nonzero()[:, 0]
-        cv = _cross_validate(X[torch.cat([idx + v*n for v in range(views)])], y[idx], views, len(vocab), wd, seed)
+        cv = _cross_validate(X[torch.cat([idx + v*n for v in range(views)])], y[idx], views, len(vocab), wd, seed, repeats)
         probs = cv['probs'] if r == 0 else probs.index_copy(0, idx, cv['probs'])   # each photo's from the last round that saw it
         found = [f for f in find_label_issues(y[idx], cv['probs'], vocab, idx.tolist()) if f['item'] not in seen]
         seen |= {f['item'] for f in found}
