@@ -90,7 +90,7 @@ def fit_linear_head(learn, # A learner whose head is `[pool, Flatten, BatchNorm1
 # %% ../nbs/11_train.ipynb #tr0002
 wd_grid = (1e-3, 1e-2, 3e-2, 0.1, 0.3, 1., 3., 10.)   # measured optima: 0.01-0.03 on clean photos, 1-10 with 10-20% wrong labels
 
-# %% ../nbs/11_train.ipynb #0a4ad600
+# %% ../nbs/11_train.ipynb #68b7839f
 def _out_of_fold(Xn, y, groups, n_classes, wd, k, seed, W0=None) -> tuple:
     "k models fitted on `k` folds of the photos (`groups`) drawn with `seed` (`fit_logistic_folds`), and each row's probabilities from the one that didn't see it."
     n = int(groups.max())+1
