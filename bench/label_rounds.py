@@ -40,9 +40,9 @@ def variants(path, noise, also=(), seed=42, repeats=()):
     flipped = {str(f) for f in items if c['given'][f] != parent_label(f)}
     _, head = head_split(learn.model)
     rows = []
-    runs = [('report', 'report', 1, tr.sure, tr.cv_repeats), ('drop, 1 round', 'drop', 1, tr.sure, tr.cv_repeats), ('drop', 'drop', 4, tr.sure, tr.cv_repeats),
-            ('mend (default)', 'mend', 4, tr.sure, tr.cv_repeats)]
-    runs += [(f'mend, sure {p:g}', 'mend', 4, p, tr.cv_repeats) for p in also] + [(f"mend, {k} fold assignment{'s'*(k > 1)}", 'mend', 4, tr.sure, k) for k in repeats]
+    def run(name, mode, rounds, sure=tr.sure, k=tr.cv_repeats): return name, mode, rounds, sure, k
+    runs = [run('report', 'report', 1), run('drop, 1 round', 'drop', 1), run('drop', 'drop', 4), run('mend (default)', 'mend', 4)]
+    runs += [run(f'mend, sure {p:g}', 'mend', 4, sure=p) for p in also] + [run(f"mend, {k} fold assignment{'s'*(k > 1)}", 'mend', 4, k=k) for k in repeats]
     for name, mode, rounds, sure, k in runs:
         t = time.time()
         issues, cv = tr.prune_label_issues(X, yt, list(dls.vocab), items, seed=42, rounds=rounds, repeats=k)

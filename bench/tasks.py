@@ -19,7 +19,7 @@ Every run is a fresh process: its wall time includes building the DataLoaders, i
 `--bf16 1 0` runs each catdetect method on the bfloat16 path (where the CPU has it) and on the float32 path
 (`CATDETECT_BF16=0`); prefix `ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2` for a laptop's AVX2 kernels. The first
 line says which CPU ran and whether it has bfloat16 (`machine.py`). `--repeat N` runs each N times, one of each method
-in turn, and gives the median wall time (a run of a few seconds varies by about a tenth from process to process).
+in turn, and gives the median wall time (five runs of the chest X-rays' head took 5.8-6.5 s).
 """
 import argparse, os, random, statistics, time, warnings
 from pathlib import Path
@@ -120,4 +120,4 @@ if __name__ == '__main__':
                 wall = f"{statistics.median(secs):.1f} s" + (f" (median of {len(secs)}: {secs[0]:.1f}-{secs[-1]:.1f})" if len(secs) > 1 else '')
                 path = 'fastai (float32)' if m == 'plain' else ('bfloat16' if bf16 and bf16_ok() else 'float32')
                 print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {m} | {path} | {errors} of {r['n_held']} | "
-                      f"{wall} | {max(x['peak_mb'] for x in rs):,.0f} MB | {r['chose']} |", flush=True)
+                      f"{wall} | {max(x['peak_mb'] for x in rs):,.0f} MB | {' / '.join(sorted({x['chose'] for x in rs}))} |", flush=True)
