@@ -4,7 +4,10 @@ from the same fitted head: the mean loss of the validation photos not flagged, b
 z (`beats`) and the seconds.
 
     python bench/tail_trial.py [--data ../shared/data] [--sets tasks/chest-xray dev/catsdogs dev/bears tasks/flowers102-39]
-                               [--noise 0 0.2]
+                               [--noise 0 0.2] [--trials 1]
+
+With `--trials N` the trial epoch runs N times from the same head, seeded 0 to N-1, and the table gives each one's
+gain in mean loss (nats a photo) and z, then those of the mean of the first three (`trial_losses`' default) and of all.
 
 Each set is split as `bench/tasks.py` splits it (20% held out, never loaded here); the rest goes to `folder_dls`'s
 split (20% validation). The trial's outcome is printed whatever it is (nothing is kept or rejected here).
@@ -15,20 +18,28 @@ warnings.filterwarnings('ignore')
 from machine import machine
 
 
-def trial(path, noise):
-    "The trial's mean validation loss before and after, the paired z, photos, seconds."
+def gain(start, after):
+    "The mean loss's fall from `start` to `after` (per-photo losses), and its paired z (`beats`)."
+    d = start - after
+    return float(d.mean()), float(d.mean()/(d.std()/len(d)**0.5))
+
+
+def trial(path, noise, trials=1):
+    "The head's mean validation loss, each trial's losses (seeded 0, 1, ...), the number of photos, the seconds of a trial."
     import torch
+    from fastai.vision.all import set_seed
     from catdetect.models import tail_split, after_stages
     import catdetect.train as tr
     from tasks import head_with_taps
     learn, _ = head_with_taps(path, noise)
     _, probes = learn.taps
-    pl = tr.tail_learner(learn, tr.tap_dls(learn, *probes, 32), after_stages(tail_split(learn.model)[1]))
-    with pl.no_bar(): start = pl.get_preds(with_loss=True)[2].as_subclass(torch.Tensor).float()
-    t = time.time()
-    keep = tr._fit_kept(pl, 1, slice(1e-5, 1e-3), start, -1e9, None, False, by=-1e9)   # kept whatever it does, to see it
-    d = start - keep.best.as_subclass(torch.Tensor).float()
-    return float(start.mean()), float(start.mean()-d.mean()), float(d.mean()/(d.std()/len(d)**0.5)), len(d), time.time()-t
+    def drawn(seed):   # a learner whose DataLoader shuffles and mirrors from `seed` (fastai's DataLoader keeps its own `rng`)
+        set_seed(seed, reproducible=True)
+        return tr.tail_learner(learn, tr.tap_dls(learn, *probes, 32), after_stages(tail_split(learn.model)[1]))
+    with drawn(0).no_bar() as pl: start = pl.get_preds(with_loss=True)[2].as_subclass(torch.Tensor).float()
+    t, after = time.time(), []
+    for seed in range(trials): after.append(tr.trial_losses(drawn(seed), slice(1e-5, 1e-3), 1, progress=False).as_subclass(torch.Tensor))
+    return start, after, (time.time()-t)/trials
 
 
 if __name__ == '__main__':
@@ -36,11 +47,16 @@ if __name__ == '__main__':
     p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
     p.add_argument('--sets', nargs='+', default=['tasks/chest-xray', 'dev/catsdogs', 'dev/bears', 'tasks/flowers102-39'])
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
+    p.add_argument('--trials', type=int, default=1, help='trial epochs from the same head, each seeded')
     a = p.parse_args()
     from catdetect.models import bf16_ok
     print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
-    print("| set | labels | head | after the trial | z | photos | seconds |\n|---|---|---|---|---|---|---|")
+    means = [('mean of 3', 3)] * (a.trials > 3) + [(f'mean of {a.trials}', a.trials)] * (a.trials > 1)
+    print(f"| set | labels | head | {' | '.join([f'seed {i}: gain, z' for i in range(a.trials)] + [m for m,_ in means])} | photos | seconds a trial |")
+    print('|---' * (5 + a.trials + len(means)) + '|')
     for s in a.sets:
         for noise in a.noise:
-            before, after, z, n, sec = trial(str(Path(a.data)/s), noise)
-            print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {before:.4f} | {after:.4f} | {z:.2f} | {n} | {sec:.1f} |", flush=True)
+            start, after, sec = trial(str(Path(a.data)/s), noise, a.trials)
+            cells = [gain(start, x) for x in after] + [gain(start, sum(after[:k])/k) for _,k in means]
+            print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {float(start.mean()):.4f} | "
+                  + ' | '.join(f'{g:+.4f}, {z:.2f}' for g,z in cells) + f" | {len(start)} | {sec:.1f} |", flush=True)

@@ -93,7 +93,8 @@ def one_run(path, noise, method, bf16):
         probs, _ = learn.get_preds(dl=learn.dls.test_dl(c['held']))
     wrong = sum(str(learn.dls.vocab[int(p)]) != t for p, t in zip(probs.argmax(1), c['truth']))
     chose = getattr(learn, 'fine_tuning', None)
-    return dict(error=wrong/len(c['held']), n_held=len(c['held']), seconds=seconds, chose=chose['why'] if chose else '')
+    gain = f" (trial: {chose['trial_gain']:+.4f})" if chose and chose.get('trial') else ''   # what the trial gained where it passed
+    return dict(error=wrong/len(c['held']), n_held=len(c['held']), seconds=seconds, chose=chose['why'] + gain if chose else '')
 
 
 if __name__ == '__main__':

@@ -21,8 +21,8 @@ from .labels import find_label_issues, summarize_label_issues
 # %% auto #0
 __all__ = ['wd_grid', 'cv_repeats', 'tail_epochs', 'label_issue_modes', 'sure', 'standardize', 'fit_logistic_folds', 'row_space',
            'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached',
-           'tap_dls', 'tail_learner', 'beats', 'KeepBest', 'TimeBudget', 'fine_tune_tail', 'prune_label_issues',
-           'mend_label_issues', 'fit_head_fast', 'train_classifier', 'find_lr']
+           'tap_dls', 'tail_learner', 'beats', 'KeepBest', 'TimeBudget', 'trial_losses', 'fine_tune_tail',
+           'prune_label_issues', 'mend_label_issues', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -240,16 +240,37 @@ def _scores(tl, vacts, yv) -> tuple:
     return dict(valid_loss=float(loss.mean()), error_rate=float((p.argmax(1) != y).float().mean())), loss
 
 # %% ../nbs/11_train.ipynb #0ce737a8
+@contextmanager
+def _unfrozen(tl, progress):
+    "`tl` unfrozen inside the block, with fastai's progress bar and epoch table where `progress`; its frozen flags put back after, even if interrupted."
+    grads = [p.requires_grad for p in tl.model.parameters()]
+    try:
+        with (nullcontext() if progress else tl.no_bar()), (nullcontext() if progress else tl.no_logging()): tl.unfreeze(); yield tl
+    finally:
+        for p,g in zip(tl.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was
+
 def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0.) -> KeepBest:
     "fastai's one-cycle fit of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`); the frozen flags put back after."
-    keep,grads = KeepBest(start, z, by),[p.requires_grad for p in tl.model.parameters()]
-    cbs = [keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])]
-    try:
-        with (nullcontext() if progress else tl.no_bar()), (nullcontext() if progress else tl.no_logging()):
-            tl.unfreeze(); tl.fit_one_cycle(epochs, lr, cbs=cbs)
-    finally:
-        for p,g in zip(tl.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was, even if the fit was interrupted
+    keep = KeepBest(start, z, by)
+    with _unfrozen(tl, progress): tl.fit_one_cycle(epochs, lr, cbs=[keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])])
     return keep
+
+
+# %% ../nbs/11_train.ipynb #c984c455
+def trial_losses(tl, # A learner over stored activations (`tail_learner`), at the weights to try from
+                 lr, # Learning rate (or `slice`) of fastai's one-cycle schedule
+                 trials:int=3, # Epochs, each from those weights with its own shuffling and mirroring
+                 progress:bool=True) -> torch.Tensor: # Show fastai's progress bar and epoch table
+    "Each validation photo's loss after one epoch of `tl`, unfrozen, averaged over `trials` such epochs from the same weights, in float32; the weights put back."
+    state,out = {k: v.clone() for k,v in tl.model.state_dict().items()},[]
+    try:
+        for _ in range(trials):
+            with _unfrozen(tl, progress): tl.fit_one_cycle(1, lr, cbs=CPUMixedPrecision(), reset_opt=True)   # a new optimizer: no moments from the epoch before
+            with tl.no_bar(): out.append(tl.get_preds(with_loss=True)[2].float())
+            tl.model.load_state_dict(state)
+    finally: tl.model.load_state_dict(state)
+    return torch.stack(out).mean(0)
+
 
 # %% ../nbs/11_train.ipynb #fcb845a8
 tail_epochs = 4   # epochs of the automatic fine-tuning at most; it stops sooner when an epoch does not beat the best (`beats`)
@@ -262,7 +283,8 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    lr:float=1e-3, # The head's largest learning rate of the one-cycle schedule; the last stages get lr/100
                    budget:float|None=None, # Seconds at most (None: `epochs` is the only limit)
                    z:float=2., # Standard errors an epoch must beat the best before it by (`beats`), the trial too
-                   trial_gain:float=0.01, # Nats a photo the trial must lower the mean validation loss by, at least
+                   trial_gain:float=0.013, # Nats a photo the trials must lower the mean validation loss by, at least (see above)
+                   trials:int=3, # Trial epochs whose losses are averaged (`trial_losses`)
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
     "Fine-tune `learn`'s last stages and head on stored activations while each epoch beats the last, kept only if they beat the head alone, after a trial epoch of the layers after the last stage (`probes`): what was chosen, and why."
@@ -273,18 +295,19 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     before,losses = _scores(pl, vacts if probes is None else probes[1], yv)
     skip = flagged(learn, 'valid')
     start = losses[[i for i in range(len(yv)) if i not in skip]]   # the head's loss on each validation photo not flagged
+    trial,gain = None,None
     if probes is not None:
-        state = {k: v.clone() for k,v in pl.model.state_dict().items()}
-        trial = _fit_kept(pl, 1, lrs, start, z, None, progress, by=trial_gain).best_epoch == 0
-        pl.model.load_state_dict(state)   # the trial only decides: fine-tuning starts from the head
-        if not trial: return dict(epochs=0, tried=0, trial=False, before=before, after=before, seconds=time.time()-t0,
-                                  why=f"head only: a trial epoch of the head conv did not lower the validation loss by {trial_gain:g} beyond its noise")
+        tried = trial_losses(pl, lrs, trials, progress)   # the trial only decides: fine-tuning starts from the head
+        trial,gain = beats(tried, start, z, trial_gain),float((start-tried).mean())
+        if not trial: return dict(epochs=0, tried=0, trial=False, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
+                                  why=f"head only: {trials} trial epoch{'s'*(trials > 1)} of the head conv took the validation loss from {float(start.mean()):.3f} "
+                                      f"to {float(tried.mean()):.3f} on average, not {trial_gain:g} lower beyond its noise")
     keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress)   # the first epoch must already beat the head
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     after = _scores(tl, vacts, yv)[0] if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
            f"head only: fine-tuning the last stages did not lower the validation loss beyond its noise in {tried} epoch{'s'*(tried > 1)}")
-    return dict(epochs=n, tried=tried, trial=True if probes is not None else None, before=before, after=after, seconds=time.time()-t0, why=why)
+    return dict(epochs=n, tried=tried, trial=trial, trial_gain=gain, before=before, after=after, seconds=time.time()-t0, why=why)
 
 # %% ../nbs/11_train.ipynb #fd99176a
 def _report(rows):
