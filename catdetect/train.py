@@ -284,7 +284,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    budget:float|None=None, # Seconds at most (None: `epochs` is the only limit)
                    z:float=2., # Standard errors an epoch must beat the best before it by (`beats`), the trial too
                    trial_gain:float=0.013, # Nats a photo the trials must lower the mean validation loss by, at least (see above)
-                   trials:int=3, # Trial epochs whose losses are averaged (`trial_losses`)
+                   trials:int=3, # Trial epochs whose losses are averaged (`trial_losses`), unless the first falls short of half `trial_gain`
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
     "Fine-tune `learn`'s last stages and head on stored activations while each epoch beats the last, kept only if they beat the head alone, after a trial epoch of the layers after the last stage (`probes`): what was chosen, and why."
@@ -295,19 +295,20 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     before,losses = _scores(pl, vacts if probes is None else probes[1], yv)
     skip = flagged(learn, 'valid')
     start = losses[[i for i in range(len(yv)) if i not in skip]]   # the head's loss on each validation photo not flagged
-    trial,gain = None,None
+    trial,gain,k = None,None,0   # no trial without `probes`
     if probes is not None:
-        tried = trial_losses(pl, lrs, trials, progress)   # the trial only decides: fine-tuning starts from the head
+        tried,k = trial_losses(pl, lrs, 1, progress),1   # the trial only decides: fine-tuning starts from the head
+        if float((start-tried).mean()) >= trial_gain/2: tried,k = (tried + (trials-1)*trial_losses(pl, lrs, trials-1, progress))/trials,trials   # not clearly short: more draws
         trial,gain = beats(tried, start, z, trial_gain),float((start-tried).mean())
-        if not trial: return dict(epochs=0, tried=0, trial=False, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
-                                  why=f"head only: {trials} trial epoch{'s'*(trials > 1)} of the head conv took the validation loss from {float(start.mean()):.3f} "
-                                      f"to {float(tried.mean()):.3f} on average, not {trial_gain:g} lower beyond its noise")
+        if not trial: return dict(epochs=0, tried=0, trial=False, trials=k, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
+                                  why=f"head only: {k} trial epoch{'s'*(k > 1)} of the head conv took the validation loss from {float(start.mean()):.3f} "
+                                      f"to {float(tried.mean()):.3f}{' on average'*(k > 1)}, not {trial_gain:g} lower beyond its noise")
     keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress)   # the first epoch must already beat the head
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     after = _scores(tl, vacts, yv)[0] if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
            f"head only: fine-tuning the last stages did not lower the validation loss beyond its noise in {tried} epoch{'s'*(tried > 1)}")
-    return dict(epochs=n, tried=tried, trial=trial, trial_gain=gain, before=before, after=after, seconds=time.time()-t0, why=why)
+    return dict(epochs=n, tried=tried, trial=trial, trials=k, trial_gain=gain, before=before, after=after, seconds=time.time()-t0, why=why)
 
 # %% ../nbs/11_train.ipynb #fd99176a
 def _report(rows):
