@@ -32,9 +32,9 @@ VARIANTS = dict(
 )
 
 
-def run(path, noise, names):
+def run(path, noise, names, seed=None):
     import torch, torch.nn.functional as F
-    from fastai.vision.all import Callback, params, nn
+    from fastai.vision.all import Callback, params, nn, set_seed
     from catdetect.engines import body_features
     from catdetect.models import tail_split
     import catdetect.train as tr
@@ -56,16 +56,21 @@ def run(path, noise, names):
         order = 60
         def __init__(s, net, h, half): s.net, s.h, s.half, s.rows = net, h, half, []
         def before_fit(s): s.t = time.time()
+        def before_validate(s): s.losses = []
+        def after_batch(s):
+            if s.training: return
+            with s.learn.loss_not_reduced(): s.losses.append(s.learn.loss_func(s.pred, *s.yb).detach().float())
         def before_batch(s):
             if s.training and s.epoch < s.half: s.learn.xb = (F.avg_pool2d(s.xb[0], 2),)
         def after_epoch(s):
             sec = time.time() - s.t
-            s.rows.append((float(s.recorder.values[-1][1]), held_err(s.net, s.h), sec))
+            s.rows.append((float(s.recorder.values[-1][1]), held_err(s.net, s.h), sec, torch.cat(s.losses)))
             s.t = time.time()
 
     for name in names:
         v = VARIANTS[name]
         learn.model.load_state_dict(state)
+        if seed is not None: set_seed(seed)   # before the tail's DataLoaders: they draw their own generator from it
         a, va, h = acts, vacts, hacts
         if v.get('small'):   # activations entering the last block stage: the stage before it run once, frozen
             first = nn.Sequential(*list(late)[:v['small']]).eval()
@@ -74,7 +79,8 @@ def run(path, noise, names):
                 a, va, h = run1(acts).bfloat16(), run1(vacts), run1(hacts)
         tl = tr.tail_learner(learn, tr.tap_dls(learn, a, va, 32))
         if v.get('small'): tl.model = nn.Sequential(nn.Sequential(*list(late)[v['small']:]), learn.model[1]); tl.splitter = lambda m: [params(m[0]), params(m[1])]
-        with tl.no_bar(): start = float(tl.validate()[0])
+        with tl.no_bar(): start_l = tl.get_preds(with_loss=True)[2].float()
+        start = float(start_l.mean())
         h0 = held_err(tl.model, h)
         tk = Track(tl.model, h, v.get('half', 0))
         with tl.no_bar(), tl.no_logging():
@@ -87,7 +93,11 @@ def run(path, noise, names):
             with tl.no_bar(), tl.no_logging():
                 tl.unfreeze(); tl.fit_one_cycle(v['then'], v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk2])
             tk.rows += tk2.rows
-        out[name] = (start, h0, tk.rows)
+        best, kept = start_l, 0   # the epochs `KeepBest` keeps: each must beat the best before it (`beats`, z=2)
+        for r in tk.rows:
+            if not tr.beats(r[3], best): break
+            best, kept = r[3], kept+1
+        out[name] = (start, h0, [r[:3] for r in tk.rows], kept)
     return out
 
 
@@ -97,12 +107,14 @@ if __name__ == '__main__':
     p.add_argument('--sets', nargs='+', default=['tasks/flowers102-39', 'tasks/chest-xray', 'dev/catsdogs', 'dev/bears'])
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
     p.add_argument('--variants', nargs='+', default=list(VARIANTS))
+    p.add_argument('--seeds', nargs='+', type=int, default=[None], help='seeds of the tail epochs\' shuffling (the head is fitted once, seed 42)')
     a = p.parse_args()
     from catdetect.models import bf16_ok
     print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
-    print("| set | labels | variant | head: valid loss, held-out error | per epoch: valid loss, held-out error, seconds |\n|---|---|---|---|---|")
+    print("| set | labels | seed | variant | head: valid loss, held-out error | per epoch: valid loss, held-out error, seconds | early stopping keeps: epochs, held-out error |\n|---|---|---|---|---|---|---|")
     for s in a.sets:
         for noise in a.noise:
-            for name, (start, h0, rows) in run(str(Path(a.data)/s), noise, a.variants).items():
-                print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {name} | {start:.3f}, {h0:.2%} | "
-                      + '; '.join(f'{l:.3f}, {e:.2%}, {t:.1f}s' for l, e, t in rows) + ' |', flush=True)
+            for seed in a.seeds:
+                for name, (start, h0, rows, kept) in run(str(Path(a.data)/s), noise, a.variants, seed).items():
+                    print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {seed} | {name} | {start:.3f}, {h0:.2%} | "
+                          + '; '.join(f'{l:.3f}, {e:.2%}, {t:.1f}s' for l, e, t in rows) + f" | {kept}, {(rows[kept-1][1] if kept else h0):.2%} |", flush=True)

@@ -93,7 +93,7 @@ def one_run(path, noise, method, bf16):
         probs, _ = learn.get_preds(dl=learn.dls.test_dl(c['held']))
     wrong = sum(str(learn.dls.vocab[int(p)]) != t for p, t in zip(probs.argmax(1), c['truth']))
     chose = getattr(learn, 'fine_tuning', None)
-    gain = f" (trial: {chose['trial_gain']:+.4f})" if chose and chose.get('trial') else ''   # what the trial gained where it passed
+    gain = f" (trial: {chose['trial_gain']:+.4f}; {chose['tried']} epoch{'s'*(chose['tried'] != 1)} run, {chose['seconds']:.1f} s)" if chose and chose.get('trial') else ''   # where the trial passed: its gain, what the last stages ran
     return dict(error=wrong/len(c['held']), n_held=len(c['held']), seconds=seconds, chose=chose['why'] + gain if chose else '')
 
 

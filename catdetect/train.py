@@ -9,9 +9,9 @@ from __future__ import annotations
 import time, warnings
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-import torch, torch.nn as nn, torch.nn.functional as F
-from fastai.vision.all import (Callback, CancelFitException, DataLoaders, ItemTransform, Learner, TfmdDL,
-                               TrackerCallback, error_rate, params, set_seed)
+import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+from fastai.vision.all import (Callback, CancelFitException, DataLoaders, ItemTransform, L, Learner, TfmdDL,
+                               ParamScheduler, TrackerCallback, combined_cos, error_rate, params, set_seed)
 from .core import *
 from .data import cached_dls, item_labels
 from .models import *
@@ -21,7 +21,7 @@ from .labels import find_label_issues, summarize_label_issues
 # %% auto #0
 __all__ = ['wd_grid', 'cv_repeats', 'tail_epochs', 'label_issue_modes', 'sure', 'standardize', 'fit_logistic_folds', 'row_space',
            'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached',
-           'tap_dls', 'tail_learner', 'beats', 'KeepBest', 'TimeBudget', 'trial_losses', 'fine_tune_tail',
+           'tap_dls', 'tail_learner', 'beats', 'KeepBest', 'TimeBudget', 'fit_cycles', 'trial_losses', 'fine_tune_tail',
            'prune_label_issues', 'mend_label_issues', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
@@ -207,19 +207,20 @@ def beats(new:torch.Tensor, # Per-photo losses of the candidate
 
 # %% ../nbs/11_train.ipynb #3f19dcde
 class KeepBest(Callback):
-    "Keep in memory the weights of the best epoch, one whose per-photo validation losses `beats` the best before it; stop at the first that doesn't, and put the best back."
+    "Keep in memory the weights of the best epoch, one whose per-photo validation losses `beats` the best before it; stop at the first that doesn't (after `patience` more once one beat the start), and put the best back."
     order = TrackerCallback.order   # after the `Recorder` has the epoch's losses
-    def __init__(self, start:torch.Tensor, z:float=2., by:float=0.): self.start,self.z,self.by = start,z,by   # per-photo losses of the starting weights; see `beats`
+    def __init__(self, start:torch.Tensor, z:float=2., by:float=0., patience:int=0): self.start,self.z,self.by,self.patience = start,z,by,patience   # per-photo losses of the starting weights; see `beats`
     def _state(self): return {k: v.detach().clone() for k,v in self.model.state_dict().items()}
-    def before_fit(self): self.best,self.best_epoch,self.state = self.start,None,self._state()
+    def before_fit(self): self.best,self.best_epoch,self.state,self.misses = self.start,None,self._state(),0
     def before_validate(self): self.losses = []
     def after_batch(self):
         if self.training: return
         with self.learn.loss_not_reduced(): self.losses.append(self.learn.loss_func(self.pred, *self.yb).detach().float())
     def after_epoch(self):
         now = torch.cat(self.losses)
-        if not beats(now, self.best, self.z, self.by): raise CancelFitException()
-        self.best,self.best_epoch,self.state = now,self.epoch,self._state()
+        if beats(now, self.best, self.z, self.by): self.best,self.best_epoch,self.state,self.misses = now,self.epoch,self._state(),0; return
+        self.misses += 1
+        if self.best_epoch is None or self.misses > self.patience: raise CancelFitException()   # none beat the start yet: no second chance
     def after_fit(self): self.model.load_state_dict(self.state)
 
 # %% ../nbs/11_train.ipynb #538b9006
@@ -239,6 +240,20 @@ def _scores(tl, vacts, yv) -> tuple:
     with tl.no_bar(): p,y,loss = tl.get_preds(dl=dl, with_loss=True)   # fastai's own, in float32
     return dict(valid_loss=float(loss.mean()), error_rate=float((p.argmax(1) != y).float().mean())), loss
 
+# %% ../nbs/11_train.ipynb #34deaf6f
+def fit_cycles(learn:Learner, # The learner to fit
+               n_epoch:int, # Epochs, each a one-cycle schedule of its own
+               lr_max=None, # Top learning rate (or `slice`), as `fit_one_cycle` takes it
+               div:float=25., div_final:float=1e5, pct_start:float=0.25, # As `fit_one_cycle`
+               cbs=None): # More callbacks
+    "fastai's `fit_one_cycle`, its schedule repeated in each of `n_epoch` epochs: the weights annealed at every epoch's end."
+    if learn.opt is None: learn.create_opt()
+    learn.opt.set_hyper('lr', learn.lr if lr_max is None else lr_max)
+    lr = np.array([h['lr'] for h in learn.opt.hypers])
+    each = lambda f: (lambda pos: f(pos*n_epoch % 1.))   # the position within the epoch
+    scheds = {'lr': each(combined_cos(pct_start, lr/div, lr, lr/div_final)), 'mom': each(combined_cos(pct_start, *learn.moms))}
+    learn.fit(n_epoch, cbs=[ParamScheduler(scheds), *L(cbs)])
+
 # %% ../nbs/11_train.ipynb #0ce737a8
 @contextmanager
 def _unfrozen(tl, progress):
@@ -249,10 +264,10 @@ def _unfrozen(tl, progress):
     finally:
         for p,g in zip(tl.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was
 
-def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0.) -> KeepBest:
-    "fastai's one-cycle fit of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`); the frozen flags put back after."
-    keep = KeepBest(start, z, by)
-    with _unfrozen(tl, progress): tl.fit_one_cycle(epochs, lr, cbs=[keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])])
+def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0) -> KeepBest:
+    "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`); the frozen flags put back after."
+    keep = KeepBest(start, z, by, patience)
+    with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])])
     return keep
 
 
@@ -273,7 +288,7 @@ def trial_losses(tl, # A learner over stored activations (`tail_learner`), at th
 
 
 # %% ../nbs/11_train.ipynb #fcb845a8
-tail_epochs = 4   # epochs of the automatic fine-tuning at most; it stops sooner when an epoch does not beat the best (`beats`)
+tail_epochs = 3   # epochs of the automatic fine-tuning at most; it stops sooner, at the first that does not beat the best (`beats`)
 
 def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
@@ -283,6 +298,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    lr:float=1e-3, # The head's largest learning rate of the one-cycle schedule; the last stages get lr/100
                    budget:float|None=None, # Seconds at most (None: `epochs` is the only limit)
                    z:float=2., # Standard errors an epoch must beat the best before it by (`beats`), the trial too
+                   patience:int=0, # Epochs after the best that may fail to beat it before fine-tuning stops (the first must beat the head; see above)
                    trial_gain:float=0.013, # Nats a photo the trials must lower the mean validation loss by, at least (see above)
                    trials:int=3, # Trial epochs whose losses are averaged (`trial_losses`), unless the first falls short of half `trial_gain`
                    bs:int=32, # Batch size
@@ -303,7 +319,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
         if not trial: return dict(epochs=0, tried=0, trial=False, trials=k, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
                                   why=f"head only: {k} trial epoch{'s'*(k > 1)} of the head conv took the validation loss from {float(start.mean()):.3f} "
                                       f"to {float(tried.mean()):.3f}{' on average'*(k > 1)}, not {trial_gain:g} lower beyond its noise")
-    keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress)   # the first epoch must already beat the head
+    keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress, patience=patience)   # the first epoch must already beat the head
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     after = _scores(tl, vacts, yv)[0] if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
