@@ -19,11 +19,10 @@ from .engines import *
 from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
-__all__ = ['wd_grid', 'cv_repeats', 'loss_cap', 'tail_epochs', 'label_issue_modes', 'sure', 'standardize', 'fit_logistic_folds',
-           'row_space', 'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged',
-           'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats', 'KeepBest', 'TimeBudget', 'fit_cycles',
-           'trial_losses', 'fine_tune_tail', 'prune_label_issues', 'mend_label_issues', 'fit_head_fast',
-           'train_classifier', 'find_lr']
+__all__ = ['wd_grid', 'cv_repeats', 'tail_epochs', 'label_issue_modes', 'sure', 'standardize', 'fit_logistic_folds', 'row_space',
+           'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached',
+           'tap_dls', 'tail_learner', 'beats', 'KeepBest', 'TimeBudget', 'fit_cycles', 'trial_losses', 'fine_tune_tail',
+           'prune_label_issues', 'mend_label_issues', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -207,21 +206,18 @@ def beats(new:torch.Tensor, # Per-photo losses of the candidate
     return len(d) > 1 and bool(d.mean() > z*d.std()/len(d)**0.5 and d.mean() >= by)
 
 # %% ../nbs/11_train.ipynb #3f19dcde
-loss_cap = 3.   # nats: a validation photo's loss counts as at most this when fine-tuning is judged (a label the model gives under 5%; see above)
-
 class KeepBest(Callback):
-    "Keep in memory the weights of the best epoch, one whose per-photo validation losses (each at most `cap`) `beats` the best before it; stop at the first that doesn't (after `patience` more once one beat the start), and put the best back."
+    "Keep in memory the weights of the best epoch, one whose per-photo validation losses `beats` the best before it; stop at the first that doesn't (after `patience` more once one beat the start), and put the best back."
     order = TrackerCallback.order   # after the `Recorder` has the epoch's losses
-    def __init__(self, start:torch.Tensor, z:float=2., by:float=0., patience:int=0, cap:float=loss_cap):   # per-photo losses of the starting weights (capped); see `beats`
-        self.start,self.z,self.by,self.patience,self.cap = start,z,by,patience,cap
+    def __init__(self, start:torch.Tensor, z:float=2., by:float=0., patience:int=0): self.start,self.z,self.by,self.patience = start,z,by,patience   # per-photo losses of the starting weights; see `beats`
     def _state(self): return {k: v.detach().clone() for k,v in self.model.state_dict().items()}
-    def before_fit(self): self.best,self.best_epoch,self.state,self.misses = self.start.clamp(max=self.cap),None,self._state(),0
+    def before_fit(self): self.best,self.best_epoch,self.state,self.misses = self.start,None,self._state(),0
     def before_validate(self): self.losses = []
     def after_batch(self):
         if self.training: return
         with self.learn.loss_not_reduced(): self.losses.append(self.learn.loss_func(self.pred, *self.yb).detach().float())
     def after_epoch(self):
-        now = torch.cat(self.losses).clamp(max=self.cap)   # see `loss_cap`
+        now = torch.cat(self.losses)
         if beats(now, self.best, self.z, self.by): self.best,self.best_epoch,self.state,self.misses = now,self.epoch,self._state(),0; return
         self.misses += 1
         if self.best_epoch is None or self.misses > self.patience: raise CancelFitException()   # none beat the start yet: no second chance
@@ -268,9 +264,9 @@ def _unfrozen(tl, progress):
     finally:
         for p,g in zip(tl.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was
 
-def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, cap=loss_cap) -> KeepBest:
+def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0) -> KeepBest:
     "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`); the frozen flags put back after."
-    keep = KeepBest(start, z, by, patience, cap)
+    keep = KeepBest(start, z, by, patience)
     with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])])
     return keep
 
@@ -292,7 +288,7 @@ def trial_losses(tl, # A learner over stored activations (`tail_learner`), at th
 
 
 # %% ../nbs/11_train.ipynb #fcb845a8
-tail_epochs = 2   # epochs of the automatic fine-tuning at most; it stops sooner, at the first that does not beat the best (`beats`)
+tail_epochs = 3   # epochs of the automatic fine-tuning at most; it stops sooner, at the first that does not beat the best (`beats`)
 
 def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
@@ -304,7 +300,6 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    z:float=2., # Standard errors an epoch must beat the best before it by (`beats`), the trial too
                    patience:int=0, # Epochs after the best that may fail to beat it before fine-tuning stops (the first must beat the head; see above)
                    trial_gain:float=0.013, # Nats a photo the trials must lower the mean validation loss by, at least (see above)
-                   cap:float=loss_cap, # Nats a validation photo's loss counts as at most, in every judgement (`KeepBest`)
                    trials:int=3, # Trial epochs whose losses are averaged (`trial_losses`), unless the first falls short of half `trial_gain`
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
@@ -315,16 +310,16 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     pl = tl if probes is None else tail_learner(learn, tap_dls(learn, *probes, bs), after_stages(tail_split(learn.model)[1]))
     before,losses = _scores(pl, vacts if probes is None else probes[1], yv)
     skip = flagged(learn, 'valid')
-    start = losses[[i for i in range(len(yv)) if i not in skip]].clamp(max=cap)   # the head's loss on each validation photo not flagged
+    start = losses[[i for i in range(len(yv)) if i not in skip]]   # the head's loss on each validation photo not flagged
     trial,gain,k = None,None,0   # no trial without `probes`
     if probes is not None:
-        tried,k = trial_losses(pl, lrs, 1, progress).clamp(max=cap),1   # the trial only decides: fine-tuning starts from the head
-        if float((start-tried).mean()) >= trial_gain/2: tried,k = (tried + (trials-1)*trial_losses(pl, lrs, trials-1, progress).clamp(max=cap))/trials,trials   # not clearly short: more draws
+        tried,k = trial_losses(pl, lrs, 1, progress),1   # the trial only decides: fine-tuning starts from the head
+        if float((start-tried).mean()) >= trial_gain/2: tried,k = (tried + (trials-1)*trial_losses(pl, lrs, trials-1, progress))/trials,trials   # not clearly short: more draws
         trial,gain = beats(tried, start, z, trial_gain),float((start-tried).mean())
         if not trial: return dict(epochs=0, tried=0, trial=False, trials=k, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
                                   why=f"head only: {k} trial epoch{'s'*(k > 1)} of the head conv took the validation loss from {float(start.mean()):.3f} "
                                       f"to {float(tried.mean()):.3f}{' on average'*(k > 1)}, not {trial_gain:g} lower beyond its noise")
-    keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress, patience=patience, cap=cap)   # the first epoch must already beat the head
+    keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress, patience=patience)   # the first epoch must already beat the head
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     after = _scores(tl, vacts, yv)[0] if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
