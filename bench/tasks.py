@@ -19,7 +19,8 @@ Every run is a fresh process: its wall time includes building the DataLoaders, i
 `--bf16 1 0` runs each catdetect method on the bfloat16 path (where the CPU has it) and on the float32 path
 (`CATDETECT_BF16=0`); prefix `ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2` for a laptop's AVX2 kernels. The first
 line says which CPU ran and whether it has bfloat16 (`machine.py`). `--repeat N` runs each N times, one of each method
-in turn, and gives the median wall time (five runs of the chest X-rays' head took 5.8-6.5 s).
+in turn, and gives the median wall time (five runs of the chest X-rays' head took 5.8-6.5 s). `--views 2` runs catdetect's
+methods with `views=2` (the training photos also mirrored).
 """
 import argparse, os, random, statistics, time, warnings
 from pathlib import Path
@@ -67,7 +68,7 @@ def head_with_taps(path, noise):
     return learn, c
 
 
-def one_run(path, noise, method, bf16):
+def one_run(path, noise, method, bf16, views=1):
     "Train with `method` in this (fresh) process; the error on the held-out photos and the wall time."
     os.environ['CATDETECT_BF16'] = str(bf16)
     import torch, multiprocessing
@@ -87,7 +88,7 @@ def one_run(path, noise, method, bf16):
     if plain:
         learn = vision_learner(dls, 'tf_efficientnet_lite0', metrics=error_rate, pretrained_cfg_overlay=dict(file=str(lite_weights())))
         with learn.no_bar(), learn.no_logging(): learn.fine_tune(2)
-    else: learn = train_classifier(dls, epochs={'head': 0, 'epochs2': 2}.get(method), seed=42, progress=False)
+    else: learn = train_classifier(dls, epochs={'head': 0, 'epochs2': 2}.get(method), seed=42, views=views, progress=False)
     seconds = time.time() - t0
     with learn.no_bar():
         probs, _ = learn.get_preds(dl=learn.dls.test_dl(c['held']))
@@ -104,6 +105,7 @@ if __name__ == '__main__':
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
     p.add_argument('--methods', nargs='+', default=['plain', 'head', 'epochs2', 'default'])
     p.add_argument('--bf16', nargs='+', type=int, default=[1, 0])
+    p.add_argument('--views', type=int, default=1, help="catdetect's passes over the training photos (2: also mirrored; the methods' names say so)")
     p.add_argument('--repeat', type=int, default=1, help='runs of each, interleaved across methods; the wall time is their median')
     a = p.parse_args()
     from catdetect.models import bf16_ok
@@ -114,11 +116,12 @@ if __name__ == '__main__':
             runs = [(m, bf16) for m in a.methods for bf16 in ([1] if m == 'plain' else a.bf16)]
             done = {r: [] for r in runs}
             for _ in range(a.repeat):   # one of each, then again: what drifts over the runs drifts for every method alike
-                for m, bf16 in runs: done[m, bf16].append(isolated(one_run, str(Path(a.data)/s), noise, m, bf16))
+                for m, bf16 in runs: done[m, bf16].append(isolated(one_run, str(Path(a.data)/s), noise, m, bf16, a.views))
             for (m, bf16), rs in done.items():
                 r, secs = rs[0], sorted(x['seconds'] for x in rs)
                 errors = ', '.join(sorted({f"{x['error']:.2%}" for x in rs}))   # one figure where every run agrees
                 wall = f"{statistics.median(secs):.1f} s" + (f" (median of {len(secs)}: {secs[0]:.1f}-{secs[-1]:.1f})" if len(secs) > 1 else '')
                 path = 'fastai (float32)' if m == 'plain' else ('bfloat16' if bf16 and bf16_ok() else 'float32')
-                print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {m} | {path} | {errors} of {r['n_held']} | "
+                name = m if m == 'plain' or a.views == 1 else f'{m}, views {a.views}'
+                print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {name} | {path} | {errors} of {r['n_held']} | "
                       f"{wall} | {max(x['peak_mb'] for x in rs):,.0f} MB | {' / '.join(sorted({x['chose'] for x in rs}))} |", flush=True)
