@@ -12,7 +12,7 @@ import numpy as np
 from .core import *
 
 # %% auto #0
-__all__ = ['find_label_issues', 'summarize_label_issues']
+__all__ = ['label_filter', 'label_filters', 'find_label_issues', 'summarize_label_issues']
 
 # %% ../nbs/10_labels.ipynb #lb100001
 def _issue_row(i, labels, probs, vocab, items, split) -> dict:
@@ -22,13 +22,19 @@ def _issue_row(i, labels, probs, vocab, items, split) -> dict:
                 suggested=str(vocab[s]), given_prob=float(probs[i, labels[i]]), suggested_prob=float(probs[i, s]))
 
 # %% ../nbs/10_labels.ipynb #d6d03971
+label_filter = 'prune_by_class'   # how cleanlab picks the photos to flag (its `filter_by`; see above)
+label_filters = ('prune_by_class', 'prune_by_noise_rate', 'both', 'confident_learning', 'predicted_neq_given')
+
 def find_label_issues(labels, # The given label of each photo (class indices)
                       probs, # Out-of-fold class probabilities, one row per photo
                       vocab:list, # Class names, in index order
                       items:list|None=None, # The photos (files), in the same order
-                      split='train') -> list: # Where the photos are ('train', 'valid'): one for all, or one per photo
+                      split='train', # Where the photos are ('train', 'valid'): one for all, or one per photo
+                      filter_by:str|None=None) -> list: # cleanlab's rule for which photos to flag, one of `label_filters` (None: `label_filter`)
     "The photos whose given label confident learning (cleanlab) doubts, least believable first: a list of dicts."
     from cleanlab.filter import find_label_issues as _cl
+    filter_by = filter_by or label_filter
+    if filter_by not in label_filters: raise CatdetectError(f"filter_by={filter_by!r} is not a rule cleanlab knows.", f"Use one of {', '.join(label_filters)}.")
     labels,probs = np.asarray(labels, dtype=int),np.asarray(probs, dtype=float)
     if len(labels) < 2 or len(set(labels.tolist())) < 2: return []
     probs = probs/probs.sum(1, keepdims=True)
@@ -37,7 +43,7 @@ def find_label_issues(labels, # The given label of each photo (class indices)
         # n_jobs=1: cleanlab's process pool relies on globals that only 'fork' children inherit; under 'spawn' (macOS,
         # Windows, any process started by multiprocessing's spawn) it fails with a NameError, and for a few thousand
         # photos starting a pool costs more than it saves
-        try: idx = _cl(labels=labels, pred_probs=probs, return_indices_ranked_by='self_confidence', n_jobs=1)
+        try: idx = _cl(labels=labels, pred_probs=probs, filter_by=filter_by, return_indices_ranked_by='self_confidence', n_jobs=1)
         except (ValueError, ZeroDivisionError) as e:   # too few photos of a class for its estimates
             warnings.warn(f"Label issues were not looked for: {e}"); return []
     return [_issue_row(int(i), labels, probs, vocab, items, split) for i in idx]
