@@ -9,7 +9,8 @@ Each set is split as `bench/tasks.py` splits it. Variants (4 epochs of fastai's 
 `bf16` is what `fine_tune_tail` trains; `fp32` the same in float32; `half` its first epoch on activations pooled to
 half resolution; `small` only the last block stage and the head conv; `grad` one epoch of `small`, then 3 of the last
 stages; `grad2` one epoch of the head conv alone, then 3 of the last stages; `e6` 6 epochs; `lr3` the last stages at
-3e-5. Where fewer stages train, what enters them is computed once from the stored activations by the stages before,
+3e-5; `lr4` the last stages and the head at 1e-4 (`epochs=N`'s rate); `lr4s` the last stages at 1e-5, the head at
+1e-4. Where fewer stages train, what enters them is computed once from the stored activations by the stages before,
 frozen (the seconds are the epochs' alone).
 """
 import argparse, copy, time, warnings
@@ -29,6 +30,8 @@ VARIANTS = dict(
     e2=dict(epochs=2),                            # 2 epochs of one cycle: annealed at the end of the second
     cyc=dict(cycles=4),                           # each epoch a one-cycle schedule of its own: annealed at the end of every epoch
     cyc32=dict(bf16=False, cycles=4),             # the same in float32
+    lr4=dict(bf16=False, lr=1e-4),                # one rate for the last stages and the head, `epochs=N`'s 1e-4
+    lr4s=dict(bf16=False, lr=slice(1e-5, 1e-4)),  # the last stages at 1e-5, the head at 1e-4
 )
 
 
