@@ -13,7 +13,8 @@ that rest gets another class at random (the held-out labels are never touched). 
 - `head`: `train_classifier(dls)` with `epochs=0` (the head on frozen features);
 - `epochs2`: `train_classifier(dls, epochs=2)`;
 - `default`: `train_classifier(dls)` as a user calls it: the head, then the automatic choice of whether and how long
-  to fine-tune the body's last stages, judged on the validation photos only (the last column says what it chose).
+  to fine-tune the body's last stages, judged on the validation photos only (the last column says what it chose, and
+  for every catdetect method which way `label_issues='auto'` trained the head: 'report' or 'mend').
 
 Every run is a fresh process: its wall time includes building the DataLoaders, its peak resident memory is its own.
 `--bf16 1 0` runs each catdetect method on the bfloat16 path (where the CPU has it) and on the float32 path
@@ -95,7 +96,9 @@ def one_run(path, noise, method, bf16, views=1):
     wrong = sum(str(learn.dls.vocab[int(p)]) != t for p, t in zip(probs.argmax(1), c['truth']))
     chose = getattr(learn, 'fine_tuning', None)
     gain = f" (trial: {chose['trial_gain']:+.4f}; {chose['tried']} epoch{'s'*(chose['tried'] != 1)} run, {chose['seconds']:.1f} s)" if chose and chose.get('trial') else ''   # where the trial passed: its gain, what the last stages ran
-    return dict(error=wrong/len(c['held']), n_held=len(c['held']), seconds=seconds, chose=chose['why'] + gain if chose else '')
+    labels = getattr(learn, 'label_choice', None)   # label_issues='auto': 'report' or 'mend', on the validation photos
+    said = [f"labels: {labels['mode']}" if labels else '', chose['why'] + gain if chose else '']
+    return dict(error=wrong/len(c['held']), n_held=len(c['held']), seconds=seconds, chose='; '.join(w for w in said if w))
 
 
 if __name__ == '__main__':

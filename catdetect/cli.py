@@ -118,7 +118,7 @@ def train(data:str, # Folder of photos: one sub-folder per class, or Oxford-IIIT
           pets:bool=False, # Label by Oxford-IIIT Pet names (uppercase first letter = cat) instead of folders
           fast:bool=True, # catdetect's fast CPU training (else fastbook's fine_tune as is)
           plots:bool=True, # Save the confusion matrix and top losses as PNG files next to the model
-          label_issues:str='mend', # Photos that look mislabelled: mend (train without them, but those the head is sure of relabelled), drop (without them), report (train on all), relabel or ignore
+          label_issues:str='auto', # Photos that look mislabelled: auto (mend or report, whichever the validation photos favour), mend (train without them, but those the head is sure of relabelled), drop (without them), report (train on all), relabel or ignore
           seed:int=42): # Random seed (split and training)
     "Train a classifier on DATA, save it to OUT, and save what it gets wrong as PNG figures."
     from catdetect.data import pets_dls, folder_dls

@@ -339,7 +339,7 @@ def _rows_of(issues, items) -> torch.Tensor:
     return torch.tensor([at[str(r['item'])] for r in issues], dtype=torch.long)
 
 # %% ../nbs/11_train.ipynb #ae3e79f3
-label_issue_modes = ('mend', 'drop', 'report', 'relabel', 'ignore')
+label_issue_modes = ('auto', 'mend', 'drop', 'report', 'relabel', 'ignore')
 
 def _keep_each_class(keep, y, vocab):
     "`keep`, with the photos of a class it would leave without any kept again (and a warning): a head never trained on a class never predicts it."
@@ -398,7 +398,7 @@ def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked view
                        rounds:int=4, # Rounds at most
                        floor:float=0.005, # Stop after a round that flags fewer than this share of the photos it looked at
                        repeats:int=cv_repeats) -> tuple: # Fold assignments whose out-of-fold probabilities are averaged (`cv_penalty`)
-    "Label issues found by confident learning, then again without the photos flagged so far; every round's issues, and the last round's `cv_penalty`."
+    "Label issues found by confident learning, then again without the photos flagged so far; every round's issues, and the last round's `cv_penalty` (its `first`: the first round's, and how many issues that round found)."
     keep,issues,seen,n = torch.ones(len(y), dtype=torch.bool),[],set(),len(y)
     for r in range(rounds):
         idx = keep.nonzero()[:, 0]
@@ -409,8 +409,9 @@ def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked view
         keep[torch.tensor(sorted(seen), dtype=torch.long)] = False
         keep = _keep_each_class(keep, y, vocab)   # a class all flagged stays: flagged again, it is not new
         issues += [dict(f, item=items[f['item']]) for f in found]
+        if r == 0: first = dict(cv, rounds=1, issues=len(found))   # what `rounds=1` returns: 'report' trains on these
         if len(found) < floor*len(idx): break
-    return issues, dict(cv, probs=probs, rounds=r+1)
+    return issues, dict(cv, probs=probs, rounds=r+1, first=first)
 
 # %% ../nbs/11_train.ipynb #tr200003
 def _valid_issues(dls, yt, yv, oof_probs, out):
@@ -449,21 +450,66 @@ def _fit_head(learn, X, y, issues, items, vocab, mode, views, wd, sure=sure) -> 
     rows,y_fit = _train_rows(y, issues, items, vocab, mode, views)
     return issues, fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
 
+# %% ../nbs/11_train.ipynb #76d83fcd
+def _try_head(learn, # A learner whose body features are `X` and `Xv`
+              X:torch.Tensor, # Training features (`views` stacked views of each photo)
+              Xv:torch.Tensor|None, # Validation features (None: no validation set)
+              yt:torch.Tensor, # Training labels
+              yv:torch.Tensor, # Validation labels
+              mode:str, # What to do with the flagged photos (`label_issue_modes`, not 'auto')
+              issues:list, # Flagged training photos (`prune_label_issues`)
+              cv:dict|None, # Its cross-validation (None: only `wd`)
+              views:int, # Views of each photo in `X`
+              wd:float|None) -> dict: # Penalty where `cv` is None
+    "The head fitted as `mode` says: its mode, issues (the validation photos' too), penalty, table scores, validation outputs and weights."
+    dls,wd = learn.dls,(cv['wd'] if cv else wd)
+    issues,loss = _fit_head(learn, X, yt, issues, dls.train_ds.items, list(dls.vocab), mode, views, wd)
+    out,scores = _validate_head(learn, Xv, yv) if Xv is not None else (None, dict(valid_loss=float('nan'), error_rate=float('nan')))
+    if Xv is not None and mode != 'ignore': issues = issues + _valid_issues(dls, yt, yv, cv['probs'], out)
+    weights = {k: v.clone() for k,v in head_split(learn.model)[1].state_dict().items()}
+    return dict(mode=mode, issues=issues, cv=cv, wd=wd, train_loss=loss, out=out, scores=scores, weights=weights)
+
+
+# %% ../nbs/11_train.ipynb #3a57dc94
+def _choose_labels(fits:list, # `_try_head`'s dicts: one, or 'report' then 'mend'
+                   yv:torch.Tensor, # Validation labels
+                   valid_items:list) -> tuple: # Validation photos, in the order of `yv`
+    "The try to keep ('mend' unless 'report' has the lower mean loss on the validation photos neither flags) and, where there was a choice, what it was and why."
+    if len(fits) == 1: return fits[0], None
+    doubted = {str(r['item']) for f in fits for r in f['issues'] if r['split'] == 'valid'}
+    keep = torch.tensor([str(it) not in doubted for it in valid_items], dtype=torch.bool)
+    loss = {f['mode']: float(F.cross_entropy(f['out'].float()[keep], yv[keep])) if keep.any() else float('nan') for f in fits}
+    best = fits[0] if loss['report'] < loss['mend'] else fits[1]
+    why = (f"labels: {'trained on every photo (report)' if best is fits[0] else 'flagged photos left out or mended (mend)'}: validation loss on "
+           f"the {int(keep.sum())} photos neither way flags {loss['report']:.4f} with them, {loss['mend']:.4f} without")
+    return best, dict(mode=best['mode'], losses=loss, photos=int(keep.sum()), why=why)
+
+
 # %% ../nbs/11_train.ipynb #tr200004
-def _print_fit(row, issues, n, mode):
-    "The frozen phase's table row and, unless `mode` is 'ignore', the label-issue summary."
+def _print_fit(row, issues, n, mode, choice=None):
+    "The frozen phase's table row, unless `mode` is 'ignore' the label-issue summary, and what `label_issues='auto'` chose (`choice`)."
     _report([row])
     if mode == 'ignore': return
     back = sum(r.get('trained_as') is not None for r in issues)
     how = f"without them, but for {back} put back as the class the head that never saw them is at least {sure:.0%} sure of (trained_as)" if mode == 'mend' and back else None
     print(summarize_label_issues(issues, n) + (f" Training {how or dict(drop='without', mend='without', relabel='relabelled').get(mode, 'with')} them;"
           " learn.label_issues lists them and data_cleaner(learn) shows them first." if issues else ''))
+    if choice: print(choice['why'][0].upper() + choice['why'][1:] + '.')
+
 
 # %% ../nbs/11_train.ipynb #f27817d2
+def _label_tries(X, yt, items, vocab, mode, views, wd, seed, judge) -> list:
+    "The heads to fit, as (mode, issues, cross-validation): with 'auto' (and validation photos to `judge` by) 'report' on the first round's issues and 'mend' on every round's."
+    if mode == 'ignore': return [('ignore', [], None if wd is not None else _cross_validate(X, yt, views, len(vocab), wd, seed))]
+    issues,cv = prune_label_issues(X, yt, vocab, items, views, wd, seed, **(dict(rounds=1) if mode in ('report', 'relabel') else {}))   # rounds only where they drop
+    if mode != 'auto': return [(mode, issues, cv)]
+    if not judge or not issues: return [('mend', issues, cv)]   # nothing to judge by, or nothing flagged: the two are one
+    return [('report', issues[:cv['first']['issues']], cv['first']), ('mend', issues, cv)]
+
 def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
                   views:int=1, # 1: the images; 2: also their mirror images (one more forward pass; measured to buy nothing, see `bench/train.py --grid`)
                   wd:float|None=None, # L2 penalty of the logistic regression (None: chosen by `cv_penalty`)
-                  label_issues:str='mend', # Photos that look mislabelled: 'mend', 'drop', 'report', 'relabel' or 'ignore'
+                  label_issues:str='auto', # Photos that look mislabelled: 'auto' ('mend' or 'report', chosen on the validation photos), 'mend', 'drop', 'report', 'relabel' or 'ignore'
                   seed:int=0, # Seed of the cross-validation folds
                   tap:bool=False, # Also keep what enters the body's last stages and the layers after them, as `learn.taps` (for `fine_tune_tail`)
                   progress:bool=True): # Show progress bars and the table of results
@@ -473,19 +519,15 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
     yt,yv = item_labels(dls.train_ds),item_labels(dls.valid_ds)
     if len(yt) == 0: raise DataError("The training set is empty.", "Give more images, or a smaller valid_pct.")
     X,Xv,taps = _features(learn, views, progress, tap)
-    if label_issues == 'ignore': issues,cv = [],(None if wd is not None else _cross_validate(X, yt, views, len(vocab), wd, seed))
-    else: issues,cv = prune_label_issues(X, yt, vocab, dls.train_ds.items, views, wd, seed, **({} if label_issues in ('drop', 'mend') else dict(rounds=1)))   # rounds only where they drop
-    wd = cv['wd'] if cv else wd
-    issues,loss = _fit_head(learn, X, yt, issues, dls.train_ds.items, vocab, label_issues, views, wd)
-    row = dict(view=f'head (wd {wd:g})', train_loss=loss, valid_loss=float('nan'), error_rate=float('nan'), wd=wd)
-    if Xv is not None:
-        out,scores = _validate_head(learn, Xv, yv); row.update(scores)
-        if label_issues != 'ignore': issues = issues + _valid_issues(dls, yt, yv, cv['probs'], out)
-    row.update(seconds=time.time()-t0, at=time.time())
-    learn.fast_fit,learn.penalty,learn.label_issues = [row],cv,issues
+    tries = _label_tries(X, yt, dls.train_ds.items, vocab, label_issues, views, wd, seed, Xv is not None)
+    fit,choice = _choose_labels([_try_head(learn, X, Xv, yt, yv, m, iss, cv, views, wd) for m,iss,cv in tries], yv, dls.valid_ds.items)
+    head_split(learn.model)[1].load_state_dict(fit['weights'])
+    row = dict(view=f"head (wd {fit['wd']:g})", train_loss=fit['train_loss'], **fit['scores'], wd=fit['wd'], labels=fit['mode'], seconds=time.time()-t0, at=time.time())
+    learn.fast_fit,learn.penalty,learn.label_issues,learn.label_choice = [row],fit['cv'],fit['issues'],choice
     if tap: learn.taps = taps
-    if progress: _print_fit(row, issues, len(yt)+len(yv), label_issues)
+    if progress: _print_fit(row, fit['issues'], len(yt)+len(yv), fit['mode'], choice)
     return [row]
+
 
 # %% ../nbs/11_train.ipynb #856989e2
 def _choose_fine_tuning(learn, auto, budget, lr, progress):
@@ -507,7 +549,7 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
                      fast:bool=True, # Frozen phase on features computed once (see above); False: fastbook's `fine_tune` as is
                      views:int=1, # Fast path: passes over the training images (1: as they are, 2: also mirrored)
                      wd:float|None=None, # Fast path: L2 penalty of the head (None: chosen by cross-validation)
-                     label_issues:str='mend', # Fast path: photos that look mislabelled: 'mend', 'drop', 'report', 'relabel' or 'ignore'
+                     label_issues:str='auto', # Fast path: photos that look mislabelled: 'auto' ('mend' or 'report', chosen on the validation photos), 'mend', 'drop', 'report', 'relabel' or 'ignore'
                      lr:float|None=None, # Learning rate of the fine-tuning epochs (default 1e-3 automatic, 1e-4 `epochs=N`, fastai's 2e-3 with `fast=False`)
                      seed:int|None=42, # Seed for repeatable runs (None: not seeded)
                      pretrained:bool=True, # Start from ImageNet weights

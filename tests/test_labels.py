@@ -104,3 +104,27 @@ def test_cleaner_and_cli_start_where_the_errors_are(noisy_learn, noisy_dir, tmp_
     assert [r[5] for r in w.rows] == [True]*n + [False]*2 and w.rows[0][0] == Path(noisy_learn.label_issues[0]['item'])
     plot_label_issues(noisy_learn, tmp_path/'li.png'); save_label_issues(noisy_learn, tmp_path/'li.csv')
     assert (tmp_path/'li.png').stat().st_size > 1000 and len((tmp_path/'li.csv').read_text().splitlines()) == n + 1
+
+
+def test_auto_keeps_the_head_of_the_mode_it_chose(noisy_dir, noisy_learn):
+    "label_issues='auto' (the default) fits 'report' and 'mend', keeps the one with the lower loss on validation photos neither flags, and is that mode's model."
+    choice = noisy_learn.label_choice
+    assert choice is not None and choice['mode'] in ('report', 'mend') and noisy_learn.fast_fit[0]['labels'] == choice['mode']
+    other = 'mend' if choice['mode'] == 'report' else 'report'
+    assert choice['losses'][choice['mode']] < choice['losses'][other] or (choice['mode'] == 'mend' and choice['losses']['mend'] <= choice['losses']['report'])
+    same = train_classifier(folder_dls(noisy_dir, size=96, bs=8, valid_pct=0.2, seed=1), seed=1, label_issues=choice['mode'], progress=False)   # and as the default goes on
+    assert torch.equal(same.model[1][-1].weight, noisy_learn.model[1][-1].weight)          # the head 'auto' kept is that mode's head
+    assert same.label_issues == noisy_learn.label_issues and same.fast_fit[0]['error_rate'] == noisy_learn.fast_fit[0]['error_rate']
+
+
+def test_auto_puts_back_the_head_it_keeps_when_not_the_last_fitted(noisy_dir, monkeypatch):
+    "Where 'report' (fitted first) is kept, the learner's head is report's, not mend's fitted after it."
+    import catdetect.train as tr
+    real = tr._choose_labels
+    monkeypatch.setattr(tr, '_choose_labels', lambda fits, yv, items: (fits[0], dict(real(fits, yv, items)[1], mode=fits[0]['mode'])))
+    kept = train_classifier(folder_dls(noisy_dir, size=96, bs=8, valid_pct=0.2, seed=1), seed=1, epochs=0, progress=False)
+    monkeypatch.undo()
+    report = train_classifier(folder_dls(noisy_dir, size=96, bs=8, valid_pct=0.2, seed=1), seed=1, epochs=0, label_issues='report', progress=False)
+    assert kept.label_choice['mode'] == 'report' and kept.fast_fit[0]['labels'] == 'report'
+    assert torch.equal(kept.model[1][-1].weight, report.model[1][-1].weight) and kept.label_issues == report.label_issues
+    assert kept.fast_fit[0]['error_rate'] == report.fast_fit[0]['error_rate'] and kept.fast_fit[0]['wd'] == report.fast_fit[0]['wd']
