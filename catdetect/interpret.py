@@ -156,6 +156,6 @@ def plot_label_issues(learn, # A `Learner` from `train_classifier` (with `label_
 # %% ../nbs/12_interpret.ipynb #00be3d0d
 def save_label_issues(learn, # A `Learner` from `train_classifier` (with `label_issues`)
                       fname:str|Path) -> Path: # The CSV to write
-    "Write the flagged photos to a CSV: file, split, given and suggested label, their out-of-fold probabilities, and the label trained on (`label_issues='mend'`; empty: left out)."
+    "Write the flagged photos to a CSV: file, split, given and suggested label, their out-of-fold probabilities, and the label the head was trained on (empty: left out of training, or a validation photo)."
     rows = [{**r, 'item': str(r['item'])} for r in getattr(learn, 'label_issues', None) or []]
     return atomic_write(fname, csv_bytes(['item', 'split', 'given', 'suggested', 'given_prob', 'suggested_prob', 'trained_as'], rows))

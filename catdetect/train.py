@@ -440,15 +440,21 @@ def _head_probs(learn, X, views):
     with torch.no_grad(): return head(X).float().softmax(1).view(views, len(X)//views, -1).mean(0)
 
 # %% ../nbs/11_train.ipynb #38435717
+def _with_trained_as(issues, items, vocab, rows, y_fit) -> list:
+    "`issues`, each with `trained_as`: the class the head was fitted on it as (`rows` and `y_fit` from `_train_rows`), None where it was left out."
+    return [dict(r, trained_as=str(vocab[int(y_fit[i])]) if rows[i] else None) for r,i in zip(issues, _rows_of(issues, items).tolist())]
+
 def _fit_head(learn, X, y, issues, items, vocab, mode, views, wd, sure=sure) -> tuple:
-    "Fit `learn`'s head on `X` (labels `y`) after `mode` is applied to the flagged photos `issues` (with 'mend', mended by `mend_label_issues`); the issues and the training loss."
+    "Fit `learn`'s head on `X` (labels `y`) after `mode` is applied to the flagged photos `issues` (with 'mend', mended by `mend_label_issues`); the issues, with what each was trained as, and the training loss."
     rows,y_fit = _train_rows(y, issues, items, vocab, mode, views)
     loss = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
-    if mode != 'mend' or not issues: return issues, loss
-    at = _rows_of(issues, items)   # the head never saw the flagged photos: those it is sure of go back in, as it sees them
-    issues = mend_label_issues(issues, _head_probs(learn, X, views)[at], vocab, sure, seen=rows[:len(y)][at].tolist())
-    rows,y_fit = _train_rows(y, issues, items, vocab, mode, views)
-    return issues, fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
+    if mode == 'mend' and issues:
+        at = _rows_of(issues, items)   # the head never saw the flagged photos: those it is sure of go back in, as it sees them
+        issues = mend_label_issues(issues, _head_probs(learn, X, views)[at], vocab, sure, seen=rows[:len(y)][at].tolist())
+        rows,y_fit = _train_rows(y, issues, items, vocab, mode, views)
+        loss = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
+    return _with_trained_as(issues, items, vocab, rows, y_fit), loss
+
 
 # %% ../nbs/11_train.ipynb #76d83fcd
 def _try_head(learn, # A learner whose body features are `X` and `Xv`

@@ -64,7 +64,8 @@ def test_train_rows_drop_and_relabel():
 
 
 def test_drop_trains_without_the_flagged_photos(noisy_dir, noisy_learn):
-    "The default ('mend', as 'drop' but for photos put back) fits the head without the flagged photos; 'report' fits it on them, after the first round of search alone."
+    "The default on planted wrong labels ('auto' keeps 'mend': as 'drop' but for photos put back) fits the head without the flagged photos; 'report' fits it on them, after the first round of search alone."
+    assert noisy_learn.label_choice['mode'] == 'mend'
     reported = train_classifier(folder_dls(noisy_dir, size=96, bs=8, valid_pct=0.2, seed=1), seed=1, label_issues='report')
     assert not torch.equal(reported.model[1][-1].weight, noisy_learn.model[1][-1].weight)
     train = lambda learn: [r for r in learn.label_issues if r['split'] == 'train']
@@ -75,11 +76,12 @@ def test_drop_trains_without_the_flagged_photos(noisy_dir, noisy_learn):
 
 
 def test_mend_puts_back_the_photos_the_head_is_sure_of(noisy_dir, noisy_learn):
-    "The default ('mend'): the photos 'drop' leaves out, but those the head fitted without them is sure of back in training, as the class it sees."
+    "'mend' (what 'auto' keeps on planted wrong labels): the photos 'drop' leaves out, but those the head fitted without them is sure of back in training, as the class it sees."
+    assert noisy_learn.label_choice['mode'] == 'mend'
     dropped = train_classifier(folder_dls(noisy_dir, size=96, bs=8, valid_pct=0.2, seed=1), seed=1, label_issues='drop')
     train = lambda learn: [r for r in learn.label_issues if r['split'] == 'train']
     assert [r['item'] for r in train(noisy_learn)] == [r['item'] for r in train(dropped)] and train(dropped)   # the same photos flagged
-    assert all('trained_as' in r for r in train(noisy_learn)) and not any('trained_as' in r for r in train(dropped))
+    assert all('trained_as' in r for r in train(noisy_learn)) and all(r['trained_as'] is None for r in train(dropped))   # 'drop': every one left out
     back = [r for r in train(noisy_learn) if r['trained_as'] is not None]
     for r in back:
         if Path(r['item']).name.startswith('planted_'): assert r['trained_as'] == r['suggested'] != r['given']   # a planted photo back as its true class
