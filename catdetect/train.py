@@ -270,7 +270,6 @@ def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0) -> 
     with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])])
     return keep
 
-
 # %% ../nbs/11_train.ipynb #c984c455
 def trial_losses(tl, # A learner over stored activations (`tail_learner`), at the weights to try from
                  lr, # Learning rate (or `slice`) of fastai's one-cycle schedule
@@ -285,7 +284,6 @@ def trial_losses(tl, # A learner over stored activations (`tail_learner`), at th
             tl.model.load_state_dict(state)
     finally: tl.model.load_state_dict(state)
     return torch.stack(out).mean(0)
-
 
 # %% ../nbs/11_train.ipynb #fcb845a8
 tail_epochs = 3   # epochs of the automatic fine-tuning at most; it stops sooner, at the first that does not beat the best (`beats`)
@@ -455,7 +453,6 @@ def _fit_head(learn, X, y, issues, items, vocab, mode, views, wd, sure=sure) -> 
         loss = fit_linear_head(learn, X[rows], y_fit[rows], wd=wd)
     return _with_trained_as(issues, items, vocab, rows, y_fit), loss
 
-
 # %% ../nbs/11_train.ipynb #76d83fcd
 def _try_head(learn, # A learner whose body features are `X` and `Xv`
               X:torch.Tensor, # Training features (`views` stacked views of each photo)
@@ -475,7 +472,6 @@ def _try_head(learn, # A learner whose body features are `X` and `Xv`
     weights = {k: v.clone() for k,v in head_split(learn.model)[1].state_dict().items()}
     return dict(mode=mode, issues=issues, cv=cv, wd=wd, train_loss=loss, out=out, scores=scores, weights=weights)
 
-
 # %% ../nbs/11_train.ipynb #3a57dc94
 def _choose_labels(fits:list, # `_try_head`'s dicts: one, or 'report' then 'mend'
                    yv:torch.Tensor, # Validation labels
@@ -490,7 +486,6 @@ def _choose_labels(fits:list, # `_try_head`'s dicts: one, or 'report' then 'mend
            f"the {int(keep.sum())} photos neither way flags {loss['report']:.4f} with them, {loss['mend']:.4f} without")
     return best, dict(mode=best['mode'], losses=loss, photos=int(keep.sum()), why=why)
 
-
 # %% ../nbs/11_train.ipynb #tr200004
 def _print_fit(row, issues, n, mode, choice=None):
     "The frozen phase's table row, unless `mode` is 'ignore' the label-issue summary, and what `label_issues='auto'` chose (`choice`)."
@@ -501,7 +496,6 @@ def _print_fit(row, issues, n, mode, choice=None):
     print(summarize_label_issues(issues, n) + (f" Training {how or dict(drop='without', mend='without', relabel='relabelled').get(mode, 'with')} them;"
           " learn.label_issues lists them and data_cleaner(learn) shows them first." if issues else ''))
     if choice: print(choice['why'][0].upper() + choice['why'][1:] + '.')
-
 
 # %% ../nbs/11_train.ipynb #f27817d2
 def _label_tries(X, yt, items, vocab, mode, views, wd, seed, judge) -> list:
@@ -533,7 +527,6 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
     if tap: learn.taps = taps
     if progress: _print_fit(row, fit['issues'], len(yt)+len(yv), fit['mode'], choice)
     return [row]
-
 
 # %% ../nbs/11_train.ipynb #856989e2
 def _choose_fine_tuning(learn, auto, budget, lr, progress):
