@@ -31,13 +31,13 @@ def compare(path, noise, seed):
     yh = torch.tensor([c['classes'].index(t) for t in c['truth']])
     _, head = head_split(learn.model)
     res = {}
-    for mode, rounds in (('report', 1), ('mend', 4)):   # as `fit_head_fast` runs each
-        issues, cv = tr.prune_label_issues(X, yt, vocab, items, seed=42, rounds=rounds)
-        issues, _ = tr._fit_head(learn, X, yt, issues, items, vocab, mode, 1, cv['wd'])
-        head.eval()
-        with torch.no_grad(): out, held = head(Xv).float(), head(Xh).float()
-        flag = {str(r['item']) for r in tr._valid_issues(dls, yt, yv, cv['probs'], out)}
-        res[mode] = dict(out=out, held=float((held.argmax(1) != yh).float().mean()), flag=flag)
+    for mode, issues, cv in tr._label_tries(X, yt, items, vocab, 'auto', 1, None, 42, True):   # the heads 'auto' chooses between
+        fit = tr._try_head(learn, X, Xv, yt, yv, mode, issues, cv, 1, None)
+        head.load_state_dict(fit['weights']); head.eval()
+        with torch.no_grad(): held = head(Xh).float()
+        flag = {str(r['item']) for r in fit['issues'] if r['split'] == 'valid'}
+        res[mode] = dict(out=fit['out'].float(), held=float((held.argmax(1) != yh).float().mean()), flag=flag)
+    res.setdefault('report', res['mend'])   # nothing flagged: the two heads are one
     keep = torch.tensor([str(it) not in res['report']['flag'] | res['mend']['flag'] for it in dls.valid_ds.items])
     for r in res.values():
         r['loss'] = F.cross_entropy(r['out'], yv, reduction='none')

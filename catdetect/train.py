@@ -482,8 +482,9 @@ def _choose_labels(fits:list, # `_try_head`'s dicts: one, or 'report' then 'mend
     keep = torch.tensor([str(it) not in doubted for it in valid_items], dtype=torch.bool)
     loss = {f['mode']: float(F.cross_entropy(f['out'].float()[keep], yv[keep])) if keep.any() else float('nan') for f in fits}
     best = fits[0] if loss['report'] < loss['mend'] else fits[1]
-    why = (f"labels: {'trained on every photo (report)' if best is fits[0] else 'flagged photos left out or mended (mend)'}: validation loss on "
-           f"the {int(keep.sum())} photos neither way flags {loss['report']:.4f} with them, {loss['mend']:.4f} without")
+    how = 'trained on every photo (report)' if best is fits[0] else 'flagged photos left out or mended (mend)'
+    why = (f"labels: {how}: validation loss on the {int(keep.sum())} photos neither way flags {loss['report']:.4f} with them, {loss['mend']:.4f} without"
+           if keep.any() else f"labels: {how}: every validation photo was flagged one way or the other, so none could compare them")
     return best, dict(mode=best['mode'], losses=loss, photos=int(keep.sum()), why=why)
 
 # %% ../nbs/11_train.ipynb #tr200004
