@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Could the validation photos choose, per data set, between training the head on every photo (`label_issues='report'`)
-and `'mend'` (the default)? For each, the error on photos held out from everything, the validation loss and error on
+and `'mend'`? (`label_issues='auto'`, the default, now chooses by it.) For each, the error on photos held out from everything, the validation loss and error on
 all validation photos, and the mean loss on the validation photos that neither head flags; then the paired difference
 of those losses (report minus mend: above 0, mend is better) and its z (as `beats` computes it).
 
