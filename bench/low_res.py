@@ -19,23 +19,18 @@ warnings.filterwarnings('ignore')
 from machine import machine
 
 
-def held_error(learn, c):
-    "The error of `learn` on the condition's held-out photos (their true labels)."
-    with learn.no_bar(): probs, _ = learn.get_preds(dl=learn.dls.test_dl(c['held']))
-    return sum(str(learn.dls.vocab[int(p)]) != t for p, t in zip(probs.argmax(1), c['truth']))/len(c['held'])
-
-
 def at_size(cached, size):
-    "Set the output size of `cached`'s training batch transforms that have one (`aug_transforms`' `RandomResizedCropGPU`) to `size` px."
+    "Set the output size of `cached`'s training batch transforms that have one (`aug_transforms`' `RandomResizedCropGPU`) to `size` px; the sizes they had."
     tfms = [t for t in cached.train.after_batch.fs if getattr(t, 'size', None) is not None]
     assert tfms, 'no batch transform with an output size'
+    was = [t.size for t in tfms]
     for t in tfms: t.size = (size, size)
+    return was
 
 
 def probe(path, noise, sizes, epochs):
     "Rows of (size, epochs, held-out error, seconds) from the same head; and the head's own error."
-    import torch
-    from tasks import learner_for
+    from tasks import learner_for, held_error
     from catdetect.data import cached_dls
     from catdetect.models import CPUMixedPrecision
     from catdetect.train import fit_head_fast, flagged, FrozenBatchNorm
@@ -48,12 +43,13 @@ def probe(path, noise, sizes, epochs):
         for n in epochs:
             learn.model.load_state_dict(head); learn.dls = cached; learn.opt = None
             learn.unfreeze()
-            at_size(cached, size)   # the transforms are `base`'s own objects, and resize the validation photos too:
+            was = at_size(cached, size)   # `base`'s own transform objects: they resize its validation photos too
             t = time.time()
-            with learn.no_bar(), learn.no_logging(), learn.added_cbs([CPUMixedPrecision(), FrozenBatchNorm()]):
-                learn.fit_one_cycle(n, slice(1e-5, 1e-4), pct_start=0.3)
+            try:
+                with learn.no_bar(), learn.no_logging(), learn.added_cbs([CPUMixedPrecision(), FrozenBatchNorm()]):
+                    learn.fit_one_cycle(n, slice(1e-5, 1e-4), pct_start=0.3)
+            finally: at_size(cached, was[0][0])   # back to the size the held-out photos are judged at, as the saved model sees them
             secs = time.time() - t
-            at_size(cached, 256)    # judged at 256 px, as the saved model sees photos
             learn.dls = base; learn.freeze()
             rows.append((size, n, held_error(learn, c), secs))
             print(f"  {size} px, {n} epoch{'s'*(n > 1)}: {rows[-1][2]:.2%} in {secs:.1f} s", flush=True)

@@ -61,6 +61,13 @@ def learner_for(path, noise, seed=42):
     return create_learner(dls, lin_ftrs=[], ps=0.), c
 
 
+def held_error(learn, c):
+    "The error of `learn` on the condition `c`'s held-out photos (against their true labels)."
+    with learn.no_bar():
+        probs, _ = learn.get_preds(dl=learn.dls.test_dl(c['held']))
+    return sum(str(learn.dls.vocab[int(p)]) != t for p, t in zip(probs.argmax(1), c['truth']))/len(c['held'])
+
+
 def head_with_taps(path, noise):
     "`learner_for`'s learner with its head fitted by `fit_head_fast`, keeping the activations (`learn.taps`), as `train_classifier(dls, seed=42)` fits it; and the condition."
     from catdetect.train import fit_head_fast
@@ -91,14 +98,12 @@ def one_run(path, noise, method, bf16, views=1):
         with learn.no_bar(), learn.no_logging(): learn.fine_tune(2)
     else: learn = train_classifier(dls, epochs={'head': 0, 'epochs2': 2}.get(method), seed=42, views=views, progress=False)
     seconds = time.time() - t0
-    with learn.no_bar():
-        probs, _ = learn.get_preds(dl=learn.dls.test_dl(c['held']))
-    wrong = sum(str(learn.dls.vocab[int(p)]) != t for p, t in zip(probs.argmax(1), c['truth']))
+    error = held_error(learn, c)
     chose = getattr(learn, 'fine_tuning', None)
     gain = f" (trial: {chose['trial_gain']:+.4f}; {chose['tried']} epoch{'s'*(chose['tried'] != 1)} run, {chose['seconds']:.1f} s)" if chose and chose.get('trial') else ''   # where the trial passed: its gain, what the last stages ran
     labels = getattr(learn, 'label_choice', None)   # label_issues='auto': 'report' or 'mend', on the validation photos
     said = [f"labels: {labels['mode']}" if labels else '', chose['why'] + gain if chose else '']
-    return dict(error=wrong/len(c['held']), n_held=len(c['held']), seconds=seconds, chose='; '.join(w for w in said if w))
+    return dict(error=error, n_held=len(c['held']), seconds=seconds, chose='; '.join(w for w in said if w))
 
 
 if __name__ == '__main__':
