@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Could the validation photos choose, per data set, between training the head on every photo (`label_issues='report'`)
 and `'mend'`? (`label_issues='auto'`, the default, now chooses by it.) For each, the error on photos held out from
-everything, the validation loss and error on all validation photos, and the mean loss on the validation photos that neither head flags; then the paired difference
-of those losses (report minus mend: above 0, mend is better) and its z (as `beats` computes it).
+everything, the validation loss and error on all validation photos, and the mean loss on the validation photos that
+neither head flags; then the paired difference of those losses (report minus mend: above 0, mend is better) and its z
+(as `beats` computes it).
 
     python bench/label_choice.py [--data ../shared/data] [--sets tasks/flowers102-39 dev/bears] [--noise 0 0.2] [--seeds 42 1 2]
 
