@@ -103,7 +103,9 @@ def _save_figures(learn, stem):
         interp = interpretation(learn)
         plot_confusion(learn, f'{stem}_confusion.png', interp=interp)
         plot_worst_predictions(learn, 9, f'{stem}_top_losses.png', interp=interp)
-        print(f"Figures: {stem}_confusion.png, {stem}_top_losses.png. Most confused: {most_confused(learn, interp=interp) or 'none'}")
+        mc = most_confused(learn, interp=interp)
+        pairs = ', '.join(f"{a} as {p} ({k})" for a,p,k in mc[:5]) + (f", and {len(mc)-5} more pairs" if len(mc) > 5 else '')
+        print(f"Figures: {stem}_confusion.png, {stem}_top_losses.png. Most confused (actual as predicted, photos): {pairs or 'none'}")
     if getattr(learn, 'label_issues', None):
         plot_label_issues(learn, f'{stem}_label_issues.png'); save_label_issues(learn, f'{stem}_label_issues.csv')
         print(f"Photos that look mislabelled: {stem}_label_issues.png, {stem}_label_issues.csv (review them with data_cleaner in a notebook).")

@@ -50,7 +50,7 @@ def most_confused(learn, # A trained `Learner`
                   min_val:int=1, # Leave out pairs confused fewer times
                   interp=None): # A `ClassificationInterpretation` already computed
     "`(actual, predicted, count)` for the class pairs most often confused on the validation set."
-    return (interp or interpretation(learn)).most_confused(min_val=min_val)
+    return [(a, p, int(k)) for a,p,k in (interp or interpretation(learn)).most_confused(min_val=min_val)]   # fastai's counts are numpy integers
 
 # %% ../nbs/12_interpret.ipynb #02340587
 def item_losses(learn, # A trained `Learner`

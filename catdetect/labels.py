@@ -50,9 +50,11 @@ def find_label_issues(labels, # The given label of each photo (class indices)
 
 # %% ../nbs/10_labels.ipynb #555a21da
 def summarize_label_issues(issues:list, # From `find_label_issues`
-                           n:int) -> str: # How many photos were checked
-    "One line: how many of `n` photos look mislabelled, grouped by (given -> suggested) label."
+                           n:int, # How many photos were checked
+                           most:int=5) -> str: # Pairs of (given, suggested) labels to name; the rest are counted
+    "One line: how many of `n` photos look mislabelled, grouped by (given -> suggested) label, the `most` common pairs named."
     if not issues: return f"No photo of the {n} looks mislabelled."
-    pairs = Counter((r['given'], r['suggested']) for r in issues)
-    return (f"{len(issues)} of {n} photos look mislabelled: "
-            + ', '.join(f"{k} labelled {g!r} look like {s!r}" for (g,s),k in pairs.most_common()) + '.')
+    pairs = Counter((r['given'], r['suggested']) for r in issues).most_common()
+    named = ', '.join(f"{k} labelled {g!r} look{'s'*(k == 1)} like {s!r}" for (g,s),k in pairs[:most])
+    rest = sum(k for _,k in pairs[most:])
+    return f"{len(issues)} of {n} photos look{'s'*(len(issues) == 1)} mislabelled: {named}" + (f", and {rest} more in {len(pairs)-most} other pairs" if rest else '') + '.'

@@ -315,7 +315,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
         if float((start-tried).mean()) >= trial_gain/2: tried,k = (tried + (trials-1)*trial_losses(pl, lrs, trials-1, progress))/trials,trials   # not clearly short: more draws
         trial,gain = beats(tried, start, z, trial_gain),float((start-tried).mean())
         if not trial: return dict(epochs=0, tried=0, trial=False, trials=k, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
-                                  why=f"head only: {k} trial epoch{'s'*(k > 1)} of the head conv took the validation loss from {float(start.mean()):.3f} "
+                                  why=f"head only: {k} trial epoch{'s'*(k > 1)} of the head conv took the mean loss of the {len(start)} validation photos not flagged from {float(start.mean()):.3f} "
                                       f"to {float(tried.mean()):.3f}{' on average'*(k > 1)}, not {trial_gain:g} lower beyond its noise")
     keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress, patience=patience)   # the first epoch must already beat the head
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)

@@ -95,7 +95,7 @@ def test_finder_on_probabilities():
     y_given = y.clone(); y_given[[2, 30]] = 1 - y_given[[2, 30]]
     rows = find_label_issues(y_given, p, ['cat', 'dog'], items=[f'{i}.jpg' for i in range(40)])
     assert sorted(r['item'] for r in rows) == ['2.jpg', '30.jpg']
-    assert summarize_label_issues(rows, 40) == "2 of 40 photos look mislabelled: 1 labelled 'dog' look like 'cat', 1 labelled 'cat' look like 'dog'."
+    assert summarize_label_issues(rows, 40) == "2 of 40 photos look mislabelled: 1 labelled 'dog' looks like 'cat', 1 labelled 'cat' looks like 'dog'."
 
 
 def test_cleaner_and_cli_start_where_the_errors_are(noisy_learn, noisy_dir, tmp_path, capsys):
