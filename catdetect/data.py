@@ -60,7 +60,7 @@ def image_files(path:str|Path, # Folder of images (searched recursively)
         bad = [(f, w) for f,w in zip(fns, why) if w]
         if bad:
             raise DataError(f"{len(bad)} of {len(fns)} files in {path} can't be used: "
-                            + '; '.join(w for _,w in bad[:3]) + (' ...' if len(bad) > 3 else ''),
+                            + '; '.join(w.rstrip('.') for _,w in bad[:3]) + (f'; and {len(bad)-3} more' if len(bad) > 3 else '') + '.',
                             "Run `clean_images(path)`, which sets them aside in .removed/ (nothing is deleted), or move them out.")
     return fns
 
@@ -70,18 +70,21 @@ min_per_class = 5   # fewer, and a 20% validation split can leave a class out of
 def check_classes(labels, # The label of each photo
                   path, # Where they are (for the message)
                   how:str, # How the user adds photos of a class (for the message)
-                  min_count:int=min_per_class) -> list: # Photos each class needs at least
-    "The sorted classes of `labels`; a `DataError` that says what to add if there are fewer than 2, or too few photos of one."
+                  min_count:int=min_per_class, # Photos each class needs at least
+                  empty:list=()) -> list: # Classes the user made room for that have no photo (e.g. empty class folders): counted as 0
+    "The sorted classes of `labels`; a `DataError` that says what to add if there are fewer than 2, or too few photos of one (or of an `empty` one)."
     counts = Counter(map(str, labels))
     if len(counts) < 2:
         only = next(iter(counts), None)
         raise DataError(f"Only one class ({only!r}) among the {len(labels)} images in {path}: a classifier needs at least two.",
                         f"Add photos of at least one other class ({how}).")
+    counts.update({str(c): 0 for c in empty if str(c) not in counts})   # an empty folder is a class with no photo, not no class
     few = {c: n for c,n in sorted(counts.items()) if n < min_count}
     if few:
         raise DataError(f"Too few photos in {path}: " + ', '.join(f"{c!r} has {n}" for c,n in few.items())
                         + f"; each class needs at least {min_count}.",
-                        f"Add photos of {', '.join(map(repr, few))} ({how}): {min_count} at the very least, 30 or more for a good model.")
+                        f"Add photos of {', '.join(map(repr, few))} ({how}): {min_count} at the very least, 30 or more for a good model."
+                        + (f" Or remove the empty folder of {', '.join(repr(c) for c,k in few.items() if not k)}." if 0 in few.values() else ''))
     return sorted(counts)
 
 # %% ../nbs/07_data.ipynb #da0004
@@ -148,7 +151,10 @@ def folder_dls(path:str|Path, # Folder with one sub-folder of photos per class
     "DataLoaders labelled by each photo's parent folder, as fastbook chapter 2's bears."
     path = Path(path)
     fns = image_files(path)
-    check_classes([parent_label(f) for f in fns], path, 'one sub-folder of photos per class')
+    used = {f.relative_to(path).parts[0] for f in fns}
+    empty = [d.name for d in sorted(path.iterdir()) if d.is_dir() and d.name not in used and not d.name.startswith('.')
+             and d.name != 'models']   # a class folder with no photo (a download that failed, say); fastai saves to path/models
+    check_classes([parent_label(f) for f in fns], path, 'one sub-folder of photos per class', empty=empty)
     return _dls(dict(get_y=parent_label), path, fns, valid_pct, seed, size, augment, bs, **kwargs)
 
 # %% ../nbs/07_data.ipynb #0b18ad68
