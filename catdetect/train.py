@@ -295,7 +295,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    probes:tuple|None=None, # What enters the layers after the last stage, training and validation (`body_features`' third): the trial epoch (None: none)
                    epochs:int=tail_epochs, # Epochs at most
                    lr:float=1e-3, # The head's largest learning rate of the one-cycle schedule; the last stages get lr/100
-                   budget:float|None=None, # Seconds at most (None: `epochs` is the only limit)
+                   budget:float|None=None, # Seconds at most, the trial's included (None: `epochs` is the only limit; 0: none, the head only)
                    z:float=2., # Standard errors an epoch must beat the best before it by (`beats`), the trial too
                    patience:int=0, # Epochs after the best that may fail to beat it before fine-tuning stops (the first must beat the head; see above)
                    trial_gain:float=0.013, # Nats a photo the trials must lower the mean validation loss by, at least (see above)
@@ -306,6 +306,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     t0,yv,lrs = time.time(),item_labels(learn.dls.valid_ds),slice(lr/100, lr)
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
     if not len(tl.dls.valid.dataset): return dict(epochs=0, tried=0, seconds=0., why="head only: no validation photos to judge fine-tuning by")
+    if budget is not None and budget <= 0: return dict(epochs=0, tried=0, seconds=0., why=f"head only: a budget of {budget:g} s leaves no time to fine-tune")
     pl = tl if probes is None else tail_learner(learn, tap_dls(learn, *probes, bs), after_stages(tail_split(learn.model)[1]))
     before,losses = _scores(pl, vacts if probes is None else probes[1], yv)
     skip = flagged(learn, 'valid')
@@ -568,6 +569,8 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
                      progress:bool=True, # Fast path: progress bars, the table of results and the label-issue summary
                      **kwargs): # Passed to `create_learner` (e.g. `metrics`, `cbs`)
     "Train an image classifier on `dls` and return fastai's `Learner`: fast on a CPU by default, fastbook's `fine_tune` with `fast=False`."
+    if epochs is not None and not (int(epochs) == epochs >= 0): raise CatdetectError(f"epochs={epochs!r} is not a number of epochs (a whole number, 0 or more).", "Leave it out for the automatic choice, or give 0 (the head only) or more epochs of whole-network fine-tuning.")
+    if budget is not None and not budget >= 0: raise CatdetectError(f"budget={budget!r} is not a number of seconds (0 or more).", "Leave it out (no limit but `tail_epochs` epochs), or give 0 (the head only) or more seconds.")
     if seed is not None: set_seed(seed, reproducible=True)
     if not fast:
         learn = create_learner(dls, arch, pretrained=pretrained, **kwargs)
