@@ -16,19 +16,12 @@ from machine import machine
 
 def flags(path, noise, per_class):
     "Training photos, flipped ones among them, photos flagged, and flagged ones that were flipped."
-    from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, parent_label, set_seed
-    from catdetect.data import GuardedImageBlock
-    from catdetect.models import create_learner
+    from fastai.vision.all import parent_label
     from catdetect.train import fit_head_fast
-    from tasks import condition, Given
-    c = condition(Path(path), noise)
-    items = [f for cls in c['classes'] for f in [f for f in c['items'] if parent_label(f) == cls][:per_class]]
-    set_seed(42, reproducible=True)
-    dls = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']), splitter=RandomSplitter(0.2, seed=42),
-                    item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(items, path=path, bs=32)
-    learn = create_learner(dls, lin_ftrs=[], ps=0.)
+    from tasks import learner_for
+    learn, c = learner_for(Path(path), noise, per_class=per_class)
     fit_head_fast(learn, label_issues='report', seed=42, progress=False)
-    train = list(dls.train_ds.items)
+    train = list(learn.dls.train_ds.items)
     flipped = {f for f in train if c['given'][f] != parent_label(f)}
     flagged = {Path(r['item']) for r in learn.label_issues if r['split'] == 'train'}
     return len(train), len(flipped), len(flagged), len(flagged & flipped)

@@ -49,12 +49,13 @@ class Given:
     def __call__(self, f): return self.given[f]
 
 
-def learner_for(path, noise, seed=42):
-    "The set at `path` split as `condition` splits it (`seed`: the split and the flips), and a fresh learner on its `DataLoaders` as `train_classifier(dls, seed=42)` makes it (before any fitting); and the condition."
-    from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, set_seed
+def learner_for(path, noise, seed=42, per_class=None):
+    "The set at `path` split as `condition` splits it (`seed`: the split and the flips), and a fresh learner on its `DataLoaders` as `train_classifier(dls, seed=42)` makes it (before any fitting); and the condition. `per_class`: only the first N photos of each true class go to the `DataLoaders`."
+    from fastai.vision.all import DataBlock, CategoryBlock, RandomSplitter, Resize, aug_transforms, parent_label, set_seed
     from catdetect.data import GuardedImageBlock
     from catdetect.models import create_learner
     c = condition(Path(path), noise, seed)
+    if per_class: c['items'] = [f for cls in c['classes'] for f in [f for f in c['items'] if parent_label(f) == cls][:per_class]]
     set_seed(42, reproducible=True)
     dls = DataBlock(blocks=(GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']), splitter=RandomSplitter(0.2, seed=42),
                     item_tfms=Resize(256), batch_tfms=aug_transforms(size=256, min_scale=0.75)).dataloaders(c['items'], path=path, bs=32)

@@ -303,10 +303,10 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
     "Fine-tune `learn`'s last stages and head on stored activations while each epoch beats the last, kept only if they beat the head alone, after a trial epoch of the layers after the last stage (`probes`): what was chosen, and why."
+    if budget is not None and budget <= 0: return dict(epochs=0, tried=0, seconds=0., why=f"head only: a budget of {budget:g} s leaves no time to fine-tune")
     t0,yv,lrs = time.time(),item_labels(learn.dls.valid_ds),slice(lr/100, lr)
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
     if not len(tl.dls.valid.dataset): return dict(epochs=0, tried=0, seconds=0., why="head only: no validation photos to judge fine-tuning by")
-    if budget is not None and budget <= 0: return dict(epochs=0, tried=0, seconds=0., why=f"head only: a budget of {budget:g} s leaves no time to fine-tune")
     pl = tl if probes is None else tail_learner(learn, tap_dls(learn, *probes, bs), after_stages(tail_split(learn.model)[1]))
     before,losses = _scores(pl, vacts if probes is None else probes[1], yv)
     skip = flagged(learn, 'valid')
