@@ -554,6 +554,12 @@ def _choose_fine_tuning(learn, auto, budget, lr, progress):
     learn.fast_fit,learn.fine_tuning = learn.fast_fit + [row],choice
     if progress: _report([row]); print(choice['why'][0].upper() + choice['why'][1:] + '.')
 
+# %% ../nbs/11_train.ipynb #97b30b1d
+def _at_least_0(x, whole=False) -> bool:
+    "Whether `x` is a number 0 or more (a whole one with `whole`): False for NaN, strings and None, not an exception."
+    try: return x >= 0 and (not whole or int(x) == x)
+    except (TypeError, ValueError, OverflowError): return False
+
 # %% ../nbs/11_train.ipynb #98ed0ecf
 def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
                      arch=default_arch, # Backbone (see `create_learner`)
@@ -569,8 +575,8 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
                      progress:bool=True, # Fast path: progress bars, the table of results and the label-issue summary
                      **kwargs): # Passed to `create_learner` (e.g. `metrics`, `cbs`)
     "Train an image classifier on `dls` and return fastai's `Learner`: fast on a CPU by default, fastbook's `fine_tune` with `fast=False`."
-    if epochs is not None and not (int(epochs) == epochs >= 0): raise CatdetectError(f"epochs={epochs!r} is not a number of epochs (a whole number, 0 or more).", "Leave it out for the automatic choice, or give 0 (the head only) or more epochs of whole-network fine-tuning.")
-    if budget is not None and not budget >= 0: raise CatdetectError(f"budget={budget!r} is not a number of seconds (0 or more).", "Leave it out (no limit but `tail_epochs` epochs), or give 0 (the head only) or more seconds.")
+    if epochs is not None and not _at_least_0(epochs, whole=True): raise CatdetectError(f"epochs={epochs!r} is not a number of epochs (a whole number, 0 or more).", "Leave it out for the automatic choice, or give 0 (the head only) or more epochs of whole-network fine-tuning.")
+    if budget is not None and not _at_least_0(budget): raise CatdetectError(f"budget={budget!r} is not a number of seconds (0 or more).", "Leave it out (no limit but `tail_epochs` epochs), or give 0 (the head only) or more seconds.")
     if seed is not None: set_seed(seed, reproducible=True)
     if not fast:
         learn = create_learner(dls, arch, pretrained=pretrained, **kwargs)
