@@ -521,7 +521,7 @@ def _label_tries(X, yt, items, vocab, mode, views, wd, seed, judge) -> list:
     return [('report', issues[:cv['first']['issues']], cv['first']), ('mend', issues, cv)]
 
 def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
-                  views:int=1, # 1: the images; 2: also their mirror images (one more forward pass; measured to buy nothing, see `bench/train.py --grid`)
+                  views:int=1, # 1: the images; 2: also their mirror images (one more forward pass; measured above: little on large sets, much worse with few photos and wrong labels)
                   wd:float|None=None, # L2 penalty of the logistic regression (None: chosen by `cv_penalty`)
                   label_issues:str='auto', # Photos that look mislabelled: 'auto' ('mend' or 'report', chosen on the validation photos), 'mend', 'drop', 'report', 'relabel' or 'ignore'
                   seed:int=0, # Seed of the cross-validation folds
