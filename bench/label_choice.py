@@ -6,6 +6,7 @@ neither head flags; then the paired difference of those losses (report minus men
 (as `beats` computes it).
 
     python bench/label_choice.py [--data ../shared/data] [--sets tasks/flowers102-39 dev/bears] [--noise 0 0.2] [--seeds 42 1 2]
+                             [--per-class N]
 
 Each set is split as `bench/tasks.py` splits it (`--seeds` draws other splits and flips); the rest goes to
 `folder_dls`'s split, whose training photos are searched and fitted on, as `fit_head_fast` does.
@@ -16,7 +17,7 @@ warnings.filterwarnings('ignore')
 from machine import machine
 
 
-def compare(path, noise, seed):
+def compare(path, noise, seed, per_class=None):
     "Per mode ('report', 'mend'): held-out error, validation loss and error, the unflagged photos' losses."
     import torch, torch.nn.functional as F
     from catdetect.data import item_labels
@@ -24,7 +25,7 @@ def compare(path, noise, seed):
     from catdetect.models import head_split
     import catdetect.train as tr
     from tasks import learner_for
-    learn, c = learner_for(path, noise, seed)
+    learn, c = learner_for(path, noise, seed, per_class=per_class)
     dls, vocab = learn.dls, list(learn.dls.vocab)
     X, Xv, _ = tr._features(learn, 1, False)
     Xh = body_features(learn, c['held'], bf16=False, progress=False)
@@ -53,6 +54,7 @@ if __name__ == '__main__':
     p.add_argument('--sets', nargs='+', default=['tasks/flowers102-39', 'dev/bears'])
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
     p.add_argument('--seeds', nargs='+', type=int, default=[42, 1, 2])
+    p.add_argument('--per-class', type=int, default=None, help='only the first N photos of each class (as bench/label_few.py takes them)')
     a = p.parse_args()
     from catdetect.models import bf16_ok
     print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
@@ -61,7 +63,7 @@ if __name__ == '__main__':
     for seed in a.seeds:
         for s in a.sets:
             for noise in a.noise:
-                r = compare(str(Path(a.data)/s), noise, seed)
+                r = compare(str(Path(a.data)/s), noise, seed, a.per_class)
                 d = r['report']['kept'] - r['mend']['kept']
                 cell = lambda m: f"{m['held']:.2%}, {float(m['loss'].mean()):.3f}, {m['err']:.2%}, {float(m['kept'].mean()):.4f}"
                 print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {seed} | {cell(r['report'])} | {cell(r['mend'])} | "
