@@ -27,19 +27,30 @@ def flags(path, noise, per_class):
     return len(train), len(flipped), len(flagged), len(flagged & flipped)
 
 
-if __name__ == '__main__':
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+def few_args(doc, sets, per_class):
+    "The command line of the per-class benchmarks (`--data --sets --per-class --noise`), after printing which CPU path runs."
+    p = argparse.ArgumentParser(description=doc.split('\n\n')[0])
     p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
-    p.add_argument('--sets', nargs='+', default=['tasks/flowers102-39'])
-    p.add_argument('--per-class', nargs='+', type=int, default=[5, 10, 20, 36])
+    p.add_argument('--sets', nargs='+', default=sets)
+    p.add_argument('--per-class', nargs='+', type=int, default=per_class)
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
     a = p.parse_args()
     from catdetect.models import bf16_ok
     print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
-    print('| set | photos a class | labels | training photos | flipped | flagged | flagged and flipped |')
-    print('|---|---|---|---|---|---|---|')
+    return a
+
+
+def few_conditions(a):
+    "(set, path, photos a class, noise, label of the noise) for each condition `few_args` asks for, in table order."
     for s in a.sets:
         for k in a.per_class:
-            for noise in a.noise:
-                n, fl, fg, both = flags(str(Path(a.data)/s), noise, k)
-                print(f"| {s} | {k} | {'clean' if not noise else f'{noise:.0%} flipped'} | {n} | {fl} | {fg} ({fg/n:.0%}) | {both} |", flush=True)
+            for noise in a.noise: yield s, str(Path(a.data)/s), k, noise, 'clean' if not noise else f'{noise:.0%} flipped'
+
+
+if __name__ == '__main__':
+    a = few_args(__doc__, ['tasks/flowers102-39'], [5, 10, 20, 36])
+    print('| set | photos a class | labels | training photos | flipped | flagged | flagged and flipped |')
+    print('|---|---|---|---|---|---|---|')
+    for s, path, k, noise, labels in few_conditions(a):
+        n, fl, fg, both = flags(path, noise, k)
+        print(f"| {s} | {k} | {labels} | {n} | {fl} | {fg} ({fg/n:.0%}) | {both} |", flush=True)

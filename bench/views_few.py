@@ -9,10 +9,10 @@ Each set is split as `bench/tasks.py` splits it (20% held out, never loaded into
 true labels); from the rest, the first N photos of each true class go to `folder_dls`'s split (20% validation). The
 CPU path is the process's (`CATDETECT_BF16=0` for float32), printed on the first line.
 """
-import argparse, time, warnings
+import time, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore')
-from machine import machine
+from label_few import few_args, few_conditions
 
 
 def errors(path, noise, per_class, views):
@@ -26,18 +26,9 @@ def errors(path, noise, per_class, views):
 
 
 if __name__ == '__main__':
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
-    p.add_argument('--sets', nargs='+', default=['tasks/flowers102-39', 'tasks/chest-xray', 'dev/catsdogs', 'dev/bears'])
-    p.add_argument('--per-class', nargs='+', type=int, default=[10, 20, 36, 60, 120])
-    p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
-    a = p.parse_args()
-    from catdetect.models import bf16_ok
-    print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
+    a = few_args(__doc__, ['tasks/flowers102-39', 'tasks/chest-xray', 'dev/catsdogs', 'dev/bears'], [10, 20, 36, 60, 120])
     print('| set | photos a class | labels | training photos | held-out error, 1 view | 2 views | seconds, 1 view / 2 views |')
     print('|---|---|---|---|---|---|---|')
-    for s in a.sets:
-        for k in a.per_class:
-            for noise in a.noise:
-                (e1, n, h, t1), (e2, _, _, t2) = [errors(str(Path(a.data)/s), noise, k, v) for v in (1, 2)]
-                print(f"| {s} | {k} | {'clean' if not noise else f'{noise:.0%} flipped'} | {n} | {e1:.2%} of {h} | {e2:.2%} | {t1:.1f} / {t2:.1f} |", flush=True)
+    for s, path, k, noise, labels in few_conditions(a):
+        (e1, n, h, t1), (e2, _, _, t2) = [errors(path, noise, k, v) for v in (1, 2)]
+        print(f"| {s} | {k} | {labels} | {n} | {e1:.2%} of {h} | {e2:.2%} | {t1:.1f} / {t2:.1f} |", flush=True)
