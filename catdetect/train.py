@@ -208,9 +208,10 @@ def beats(new:torch.Tensor, # Per-photo losses of the candidate
 
 # %% ../nbs/11_train.ipynb #3f19dcde
 class KeepBest(Callback):
-    "Keep in memory the weights of the best epoch, one whose per-photo validation losses `beats` the best before it; stop at the first that doesn't (after `patience` more once one beat the start), and put the best back."
+    "Keep in memory the weights of the best epoch, one whose per-photo validation losses `beats` the best before it; stop at the first that doesn't (after `patience` more once one beat the start), and put the best back; the first epoch against the start by `z_first` standard errors (None: `z`)."
     order = TrackerCallback.order   # after the `Recorder` has the epoch's losses
-    def __init__(self, start:torch.Tensor, z:float=2., by:float=0., patience:int=0): self.start,self.z,self.by,self.patience = start,z,by,patience   # per-photo losses of the starting weights; see `beats`
+    def __init__(self, start:torch.Tensor, z:float=2., by:float=0., patience:int=0, z_first:float|None=None):   # per-photo losses of the starting weights; see `beats`
+        self.start,self.z,self.by,self.patience,self.z_first = start,z,by,patience,z if z_first is None else z_first
     def _state(self): return {k: v.detach().clone() for k,v in self.model.state_dict().items()}
     def before_fit(self): self.best,self.best_epoch,self.state,self.misses = self.start,None,self._state(),0
     def before_validate(self): self.losses = []
@@ -219,7 +220,7 @@ class KeepBest(Callback):
         with self.learn.loss_not_reduced(): self.losses.append(self.learn.loss_func(self.pred, *self.yb).detach().float())
     def after_epoch(self):
         now = torch.cat(self.losses)
-        if beats(now, self.best, self.z, self.by): self.best,self.best_epoch,self.state,self.misses = now,self.epoch,self._state(),0; return
+        if beats(now, self.best, self.z_first if self.best_epoch is None else self.z, self.by): self.best,self.best_epoch,self.state,self.misses = now,self.epoch,self._state(),0; return
         self.misses += 1
         if self.best_epoch is None or self.misses > self.patience: raise CancelFitException()   # none beat the start yet: no second chance
     def after_fit(self): self.model.load_state_dict(self.state)
@@ -265,9 +266,9 @@ def _unfrozen(tl, progress):
     finally:
         for p,g in zip(tl.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was
 
-def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0) -> KeepBest:
+def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, z_first=None) -> KeepBest:
     "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`); the frozen flags put back after."
-    keep = KeepBest(start, z, by, patience)
+    keep = KeepBest(start, z, by, patience, z_first)
     with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])])
     return keep
 
@@ -297,9 +298,10 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    lr:float=1e-3, # The head's largest learning rate of the one-cycle schedule; the last stages get lr/100
                    budget:float|None=None, # Seconds at most, the trial's included (None: `epochs` is the only limit; 0: none, the head only)
                    z:float=2., # Standard errors an epoch must beat the best before it by (`beats`), the trial too
+                   z_trial:float=1., # Standard errors the first epoch must beat the head by when the trial passed (its evidence already counts; see above)
                    patience:int=0, # Epochs after the best that may fail to beat it before fine-tuning stops (the first must beat the head; see above)
                    trial_gain:float=0.013, # Nats a photo the trials must lower the mean validation loss by, at least (see above)
-                   trials:int=3, # Trial epochs whose losses are averaged (`trial_losses`), unless the first falls short of half `trial_gain`
+                   trials:int=3, # Trial epochs whose losses are averaged (`trial_losses`), unless the first did not lower the mean validation loss at all
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
     "Fine-tune `learn`'s last stages and head on stored activations while each epoch beats the last, kept only if they beat the head alone, after a trial epoch of the layers after the last stage (`probes`): what was chosen, and why."
@@ -314,12 +316,12 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     trial,gain,k = None,None,0   # no trial without `probes`
     if probes is not None:
         tried,k = trial_losses(pl, lrs, 1, progress),1   # the trial only decides: fine-tuning starts from the head
-        if float((start-tried).mean()) >= trial_gain/2: tried,k = (tried + (trials-1)*trial_losses(pl, lrs, trials-1, progress))/trials,trials   # not clearly short: more draws
+        if float((start-tried).mean()) > 1e-4: tried,k = (tried + (trials-1)*trial_losses(pl, lrs, trials-1, progress))/trials,trials   # the loss fell (beyond rounding): more draws
         trial,gain = beats(tried, start, z, trial_gain),float((start-tried).mean())
         if not trial: return dict(epochs=0, tried=0, trial=False, trials=k, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
                                   why=f"head only: {k} trial epoch{'s'*(k > 1)} of the head conv took the mean loss of the {len(start)} validation photos not flagged from {float(start.mean()):.3f} "
                                       f"to {float(tried.mean()):.3f}{' on average'*(k > 1)}, not {trial_gain:g} lower beyond its noise")
-    keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress, patience=patience)   # the first epoch must already beat the head
+    keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress, patience=patience, z_first=z_trial if trial else z)   # the first epoch must already beat the head
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     after = _scores(tl, vacts, yv)[0] if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
@@ -556,7 +558,8 @@ def _choose_fine_tuning(learn, auto, budget, lr, progress):
 
 # %% ../nbs/11_train.ipynb #97b30b1d
 def _at_least_0(x, whole=False) -> bool:
-    "Whether `x` is a number 0 or more (a whole one with `whole`): False for NaN, strings and None, not an exception."
+    "Whether `x` is a number 0 or more (a whole one with `whole`): False for NaN, strings, None and `True`/`False`, not an exception."
+    if isinstance(x, bool): return False   # `True >= 0` and `int(True) == True`: a flag passed where a number belongs
     try: return x >= 0 and (not whole or int(x) == x)
     except (TypeError, ValueError, OverflowError): return False
 
@@ -577,6 +580,7 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
     "Train an image classifier on `dls` and return fastai's `Learner`: fast on a CPU by default, fastbook's `fine_tune` with `fast=False`."
     if epochs is not None and not _at_least_0(epochs, whole=True): raise CatdetectError(f"epochs={epochs!r} is not a number of epochs (a whole number, 0 or more).", "Leave it out for the automatic choice, or give 0 (the head only) or more epochs of whole-network fine-tuning.")
     if budget is not None and not _at_least_0(budget): raise CatdetectError(f"budget={budget!r} is not a number of seconds (0 or more).", "Leave it out (no limit but `tail_epochs` epochs), or give 0 (the head only) or more seconds.")
+    if epochs is not None: epochs = int(epochs)   # 2.0 is 2 epochs: fastai counts them with `range`
     if seed is not None: set_seed(seed, reproducible=True)
     if not fast:
         learn = create_learner(dls, arch, pretrained=pretrained, **kwargs)

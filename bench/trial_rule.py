@@ -1,0 +1,44 @@
+#!/usr/bin/env python
+"""How often `fine_tune_tail`'s trial runs three draws and passes, by rule, simulated from measured draws.
+
+    python bench/trial_rule.py [--runs 200000]
+
+Each condition's six trial gains (nats a photo, `bench/tail_trial.py --trials 6`, AMD EPYC, 2 cores; the clean
+flowers on both paths) are taken as a normal spread around their mean. A run of a rule draws the first gain; if it
+clears the rule's bar, two more, and the trial passes when the mean of the three (else the one) reaches `trial_gain`
+(0.013). The paired test's z is not simulated: this counts the gain alone. Rules: the first must gain half of
+`trial_gain` before more draws ('half', the rule before), or lower the loss at all ('fell', beyond 1e-4 of rounding).
+"""
+import argparse, numpy as np
+
+DRAWS = {   # condition: six gains, seeds 0-5 (the train notebook's table; the float32 flowers measured on 2026-12-03)
+    'chest X-rays, clean': [-0.0056, -0.0029, +0.0008, +0.0096, +0.0096, -0.0088],
+    'chest X-rays, 20% flipped': [-0.0068, +0.0174, +0.0181, +0.0078, +0.0060, +0.0044],
+    'cats/dogs, clean': [+0.0103, -0.0109, -0.0094, -0.0180, -0.0095, -0.0089],
+    'cats/dogs, 20% flipped': [+0.0003, +0.0007, +0.0024, +0.0016, +0.0025, +0.0022],
+    'bears, clean': [-0.0233, +0.0079, -0.0043, -0.0022, -0.0081, -0.0215],
+    'bears, 20% flipped': [-0.0134, -0.0030, -0.0087, +0.0009, -0.0132, -0.0014],
+    '39 flower species, clean (bfloat16)': [+0.0286, +0.0249, +0.0323, +0.0123, +0.0155, +0.0280],
+    '39 flower species, clean (float32)': [+0.0088, +0.0113, +0.0224, +0.0271, +0.0371, +0.0174],
+    '39 flower species, 20% flipped': [-0.0114, -0.0255, +0.0009, -0.0011, -0.0208, +0.0044],
+}
+RULES = {'half': 0.013/2, 'fell': 1e-4}
+
+
+def simulate(gains, bar, runs, gain=0.013, seed=0):
+    "The share of runs in which three draws run, and in which the trial passes."
+    rng = np.random.default_rng(seed)
+    g = rng.normal(np.mean(gains), np.std(gains, ddof=1), size=(runs, 3))
+    three = g[:, 0] > bar
+    mean = np.where(three, g.mean(1), g[:, 0])
+    return three.mean(), (mean >= gain).mean()
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--runs', type=int, default=200_000)
+    a = p.parse_args()
+    print('| condition | mean of six | ' + ' | '.join(f'{r}: three draws, passes' for r in RULES) + ' |\n|---|---|' + '---|'*len(RULES))
+    for name, gains in DRAWS.items():
+        cells = [simulate(gains, bar, a.runs) for bar in RULES.values()]
+        print(f'| {name} | {np.mean(gains):+.4f} | ' + ' | '.join(f'{t:.0%}, {p:.0%}' for t, p in cells) + ' |')
