@@ -301,7 +301,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    z_trial:float=1., # Standard errors the first epoch must beat the head by when the trial passed (its evidence already counts; see above)
                    patience:int=0, # Epochs after the best that may fail to beat it before fine-tuning stops (the first must beat the head; see above)
                    trial_gain:float=0.013, # Nats a photo the trials must lower the mean validation loss by, at least (see above)
-                   trials:int=3, # Trial epochs whose losses are averaged (`trial_losses`), unless the first did not lower the mean validation loss at all
+                   trials:int=3, # Trial epochs whose losses are averaged (`trial_losses`), unless the first falls short of half `trial_gain`
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
     "Fine-tune `learn`'s last stages and head on stored activations while each epoch beats the last, kept only if they beat the head alone, after a trial epoch of the layers after the last stage (`probes`): what was chosen, and why."
@@ -316,7 +316,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     trial,gain,k = None,None,0   # no trial without `probes`
     if probes is not None:
         tried,k = trial_losses(pl, lrs, 1, progress),1   # the trial only decides: fine-tuning starts from the head
-        if float((start-tried).mean()) > 1e-4: tried,k = (tried + (trials-1)*trial_losses(pl, lrs, trials-1, progress))/trials,trials   # the loss fell (beyond rounding): more draws
+        if float((start-tried).mean()) >= trial_gain/2: tried,k = (tried + (trials-1)*trial_losses(pl, lrs, trials-1, progress))/trials,trials   # not clearly short: more draws
         trial,gain = beats(tried, start, z, trial_gain),float((start-tried).mean())
         if not trial: return dict(epochs=0, tried=0, trial=False, trials=k, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
                                   why=f"head only: {k} trial epoch{'s'*(k > 1)} of the head conv took the mean loss of the {len(start)} validation photos not flagged from {float(start.mean()):.3f} "
