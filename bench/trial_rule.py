@@ -22,10 +22,11 @@ DRAWS = {   # condition: six gains, seeds 0-5 (the train notebook's table; the f
     '39 flower species, clean (float32)': [+0.0088, +0.0113, +0.0224, +0.0271, +0.0371, +0.0174],
     '39 flower species, 20% flipped': [-0.0114, -0.0255, +0.0009, -0.0011, -0.0208, +0.0044],
 }
-RULES = {'half': 0.013/2, 'fell': 1e-4}
+TRIAL_GAIN = 0.013   # `fine_tune_tail`'s default `trial_gain`
+RULES = {'half': TRIAL_GAIN/2, 'fell': 1e-4}
 
 
-def simulate(gains, bar, runs, gain=0.013, seed=0):
+def simulate(gains, bar, runs, gain=TRIAL_GAIN, seed=0):
     "The share of runs in which three draws run, and in which the trial passes."
     rng = np.random.default_rng(seed)
     g = rng.normal(np.mean(gains), np.std(gains, ddof=1), size=(runs, 3))
