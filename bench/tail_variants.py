@@ -3,15 +3,19 @@
 photos held out from everything (20%, as `bench/tasks.py` splits), and the seconds the epoch took.
 
     python bench/tail_variants.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]
-                                  [--noise 0 0.2] [--variants bf16 fp32 half small grad grad2 e6 lr3]
+                                  [--noise 0 0.2] [--variants bf16 fp32 half small grad grad2 e6 lr3] [--split-seed 42]
 
 Each set is split as `bench/tasks.py` splits it. Variants (4 epochs of fastai's one-cycle schedule, no early stopping):
 `bf16` is what `fine_tune_tail` trains; `fp32` the same in float32; `half` its first epoch on activations pooled to
 half resolution; `small` only the last block stage and the head conv; `grad` one epoch of `small`, then 3 of the last
 stages; `grad2` one epoch of the head conv alone, then 3 of the last stages; `e6` 6 epochs; `lr3` the last stages at
 3e-5; `lr4` the last stages and the head at 1e-4 (`epochs=N`'s rate); `lr4s` the last stages at 1e-5, the head at
-1e-4. Where fewer stages train, what enters them is computed once from the stored activations by the stages before,
-frozen (the seconds are the epochs' alone).
+1e-4; `htrial` one annealed epoch on activations pooled to half resolution, `third` (`third16` on bfloat16) one on a
+third of the training photos drawn at random: cheap trials. Where fewer stages train, what enters them is computed once
+from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
+the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
+label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
+`bench/tasks.py --split-seeds`; a variant named twice runs twice (another draw of the shuffling).
 """
 import argparse, copy, time, warnings
 from pathlib import Path
@@ -32,17 +36,20 @@ VARIANTS = dict(
     cyc32=dict(bf16=False, cycles=4),             # the same in float32
     lr4=dict(bf16=False, lr=1e-4),                # one rate for the last stages and the head, `epochs=N`'s 1e-4
     lr4s=dict(bf16=False, lr=slice(1e-5, 1e-4)),  # the last stages at 1e-5, the head at 1e-4
+    htrial=dict(bf16=False, half=1, cycles=1),    # one annealed epoch on activations pooled to half resolution (a quarter of the work): a cheap trial
+    third=dict(bf16=False, cycles=1, share=1/3),  # one annealed epoch on a third of the training photos, drawn at random (a third of the work): a cheap trial
+    third16=dict(cycles=1, share=1/3),            # the same on the bfloat16 path
 )
 
 
-def run(path, noise, names, seed=None):
+def run(path, noise, names, seed=None, split_seed=42):
     import torch, torch.nn.functional as F
     from fastai.vision.all import Callback, params, nn, set_seed
     from catdetect.engines import body_features
     from catdetect.models import tail_split
     import catdetect.train as tr
     from tasks import head_with_taps
-    learn, c = head_with_taps(path, noise)
+    learn, c = head_with_taps(path, noise, split_seed)
     dls = learn.dls
     acts, vacts = learn.taps[0]
     hacts = body_features(learn, c['held'], bf16=False, tap=torch.float32, progress=False)[1]
@@ -67,7 +74,8 @@ def run(path, noise, names, seed=None):
             if s.training and s.epoch < s.half: s.learn.xb = (F.avg_pool2d(s.xb[0], 2),)
         def after_epoch(s):
             sec = time.time() - s.t
-            s.rows.append((float(s.recorder.values[-1][1]), held_err(s.net, s.h), sec, torch.cat(s.losses)))
+            l = torch.cat(s.losses)
+            s.rows.append(((float(l.mean()), float((1-torch.exp(-l)).mean())), held_err(s.net, s.h), sec, l))
             s.t = time.time()
 
     for name in names:
@@ -81,9 +89,12 @@ def run(path, noise, names, seed=None):
                 run1 = lambda t: torch.cat([first(t[i:i+64].float()) for i in range(0, len(t), 64)])
                 a, va, h = run1(acts).bfloat16(), run1(vacts), run1(hacts)
         tl = tr.tail_learner(learn, tr.tap_dls(learn, a, va, 32))
+        if v.get('share'):   # a random share of the training photos
+            rows = tl.dls.train.dataset
+            tl.dls.train = tl.dls.train.new(dataset=[rows[i] for i in torch.randperm(len(rows))[:round(v['share']*len(rows))].tolist()])
         if v.get('small'): tl.model = nn.Sequential(nn.Sequential(*list(late)[v['small']:]), learn.model[1]); tl.splitter = lambda m: [params(m[0]), params(m[1])]
         with tl.no_bar(): start_l = tl.get_preds(with_loss=True)[2].float()
-        start = float(start_l.mean())
+        start = (float(start_l.mean()), float((1-torch.exp(-start_l)).mean()))
         h0 = held_err(tl.model, h)
         tk = Track(tl.model, h, v.get('half', 0))
         with tl.no_bar(), tl.no_logging():
@@ -100,7 +111,7 @@ def run(path, noise, names, seed=None):
         for r in tk.rows:
             if not tr.beats(r[3], best): break
             best, kept = r[3], kept+1
-        out[name] = (start, h0, [r[:3] for r in tk.rows], kept)
+        out[name if name not in out else f'{name}.{len(out)}'] = (start, h0, [r[:3] for r in tk.rows], kept)   # a variant named twice: two draws
     return out
 
 
@@ -111,13 +122,14 @@ if __name__ == '__main__':
     p.add_argument('--noise', nargs='+', type=float, default=[0.0, 0.2])
     p.add_argument('--variants', nargs='+', default=list(VARIANTS))
     p.add_argument('--seeds', nargs='+', type=int, default=[None], help='seeds of the tail epochs\' shuffling (the head is fitted once, seed 42)')
+    p.add_argument('--split-seed', type=int, default=42, help='the held-out split and the flips (`bench/tasks.py --split-seeds`)')
     a = p.parse_args()
     from catdetect.models import bf16_ok
     print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
-    print("| set | labels | seed | variant | head: valid loss, held-out error | per epoch: valid loss, held-out error, seconds | early stopping keeps: epochs, held-out error |\n|---|---|---|---|---|---|---|")
+    print("| set | labels | seed | variant | head: valid loss / expected error, held-out error | per epoch: valid loss / expected error, held-out error, seconds | early stopping keeps: epochs, held-out error |\n|---|---|---|---|---|---|---|")
     for s in a.sets:
         for noise in a.noise:
             for seed in a.seeds:
-                for name, (start, h0, rows, kept) in run(str(Path(a.data)/s), noise, a.variants, seed).items():
-                    print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {seed} | {name} | {start:.3f}, {h0:.2%} | "
-                          + '; '.join(f'{l:.3f}, {e:.2%}, {t:.1f}s' for l, e, t in rows) + f" | {kept}, {(rows[kept-1][1] if kept else h0):.2%} |", flush=True)
+                for name, (start, h0, rows, kept) in run(str(Path(a.data)/s), noise, a.variants, seed, a.split_seed).items():
+                    print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {seed} | {name} | {start[0]:.3f} / {start[1]:.4f}, {h0:.2%} | "
+                          + '; '.join(f'{l[0]:.3f} / {l[1]:.4f}, {e:.2%}, {t:.1f}s' for l, e, t in rows) + f" | {kept}, {(rows[kept-1][1] if kept else h0):.2%} |", flush=True)

@@ -70,10 +70,10 @@ def held_error(learn, c):
     return sum(str(learn.dls.vocab[int(p)]) != t for p, t in zip(probs.argmax(1), c['truth']))/len(c['held'])
 
 
-def head_with_taps(path, noise):
-    "`learner_for`'s learner with its head fitted by `fit_head_fast`, keeping the activations (`learn.taps`), as `train_classifier(dls, seed=42)` fits it; and the condition."
+def head_with_taps(path, noise, split_seed=42):
+    "`learner_for`'s learner with its head fitted by `fit_head_fast`, keeping the activations (`learn.taps`), as `train_classifier(dls, seed=42)` fits it; and the condition (`split_seed`: the held-out split and the flips)."
     from catdetect.train import fit_head_fast
-    learn, c = learner_for(path, noise)
+    learn, c = learner_for(path, noise, split_seed)
     fit_head_fast(learn, tap=True, seed=42, progress=False)
     return learn, c
 
