@@ -57,6 +57,9 @@ def run(path, noise, names, seed=None, split_seed=42):
     state, out = copy.deepcopy(learn.model.state_dict()), {}
     late = tail_split(learn.model)[1]
 
+    def means(l):   # the mean loss and the expected error (the mean of 1 - p(label)) of per-photo losses `l`
+        return float(l.mean()), float((1-torch.exp(-l)).mean())
+
     def held_err(net, h):
         net.eval()
         with torch.no_grad(): p = torch.cat([net(h[i:i+64].float()) for i in range(0, len(h), 64)])
@@ -75,7 +78,7 @@ def run(path, noise, names, seed=None, split_seed=42):
         def after_epoch(s):
             sec = time.time() - s.t
             l = torch.cat(s.losses)
-            s.rows.append(((float(l.mean()), float((1-torch.exp(-l)).mean())), held_err(s.net, s.h), sec, l))
+            s.rows.append((means(l), held_err(s.net, s.h), sec, l))
             s.t = time.time()
 
     for name in names:
@@ -94,7 +97,7 @@ def run(path, noise, names, seed=None, split_seed=42):
             tl.dls.train = tl.dls.train.new(dataset=[rows[i] for i in torch.randperm(len(rows))[:round(v['share']*len(rows))].tolist()])
         if v.get('small'): tl.model = nn.Sequential(nn.Sequential(*list(late)[v['small']:]), learn.model[1]); tl.splitter = lambda m: [params(m[0]), params(m[1])]
         with tl.no_bar(): start_l = tl.get_preds(with_loss=True)[2].float()
-        start = (float(start_l.mean()), float((1-torch.exp(-start_l)).mean()))
+        start = means(start_l)
         h0 = held_err(tl.model, h)
         tk = Track(tl.model, h, v.get('half', 0))
         with tl.no_bar(), tl.no_logging():

@@ -65,8 +65,8 @@ if __name__ == '__main__':
         for name, gains in THIRD.items():
             t, ok = simulate(gains, THIRD_GAIN/2, a.runs, gain=THIRD_GAIN)
             print(f'| {name} | {np.mean(gains):+.4f} | {t:.0%} | {ok:.0%} |')
-        raise SystemExit
-    print('| condition | mean of six | ' + ' | '.join(f'{r}: three draws, passes' for r in RULES) + ' |\n|---|---|' + '---|'*len(RULES))
-    for name, gains in DRAWS.items():
-        cells = [simulate(gains, bar, a.runs) for bar in RULES.values()]
-        print(f'| {name} | {np.mean(gains):+.4f} | ' + ' | '.join(f'{t:.0%}, {p:.0%}' for t, p in cells) + ' |')
+    else:
+        print('| condition | mean of six | ' + ' | '.join(f'{r}: three draws, passes' for r in RULES) + ' |\n|---|---|' + '---|'*len(RULES))
+        for name, gains in DRAWS.items():
+            cells = [simulate(gains, bar, a.runs) for bar in RULES.values()]
+            print(f'| {name} | {np.mean(gains):+.4f} | ' + ' | '.join(f'{t:.0%}, {p:.0%}' for t, p in cells) + ' |')
