@@ -11,7 +11,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastai.vision.all import (Callback, CancelFitException, DataLoaders, ItemTransform, L, Learner, TfmdDL,
-                               ParamScheduler, TrackerCallback, combined_cos, error_rate, params, set_seed)
+                               ParamScheduler, TrackerCallback, combined_cos, error_rate, noop, params, set_seed)
 from .core import *
 from .data import cached_dls, item_labels
 from .models import *
@@ -21,9 +21,9 @@ from .labels import find_label_issues, summarize_label_issues
 # %% auto #0
 __all__ = ['wd_grid', 'cv_repeats', 'tail_epochs', 'label_issue_modes', 'sure', 'few_per_class', 'standardize',
            'fit_logistic_folds', 'row_space', 'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_training',
-           'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats', 'KeepBest', 'TimeBudget', 'fit_cycles',
-           'trial_losses', 'fine_tune_tail', 'prune_label_issues', 'mend_label_issues', 'few_photos_caveat',
-           'fit_head_fast', 'train_classifier', 'find_lr']
+           'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats', 'expected_error', 'KeepBest',
+           'TimeBudget', 'fit_cycles', 'trial_losses', 'fine_tune_tail', 'prune_label_issues', 'mend_label_issues',
+           'few_photos_caveat', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -206,12 +206,17 @@ def beats(new:torch.Tensor, # Per-photo losses of the candidate
     d = (old - new).float()
     return len(d) > 1 and bool(d.mean() > z*d.std()/len(d)**0.5 and d.mean() >= by)
 
+# %% ../nbs/11_train.ipynb #b043823d
+def expected_error(losses:torch.Tensor) -> torch.Tensor: # Per-photo cross-entropy losses (nats)
+    "Each photo's expected error: 1 - the probability given to its label, from its loss (at most 1, however wrong the label)."
+    return -torch.expm1(-losses)
+
 # %% ../nbs/11_train.ipynb #3f19dcde
 class KeepBest(Callback):
-    "Keep in memory the weights of the best epoch, one whose per-photo validation losses `beats` the best before it; stop at the first that doesn't (after `patience` more once one beat the start), and put the best back; the first epoch against the start by `z_first` standard errors (None: `z`)."
+    "Keep in memory the weights of the best epoch, one whose per-photo validation losses `beats` the best before it, as `judge` counts them; stop at the first that doesn't (after `patience` more once one beat the start), and put the best back; the first epoch against the start by `z_first` standard errors (None: `z`)."
     order = TrackerCallback.order   # after the `Recorder` has the epoch's losses
-    def __init__(self, start:torch.Tensor, z:float=2., by:float=0., patience:int=0, z_first:float|None=None):   # per-photo losses of the starting weights; see `beats`
-        self.start,self.z,self.by,self.patience,self.z_first = start,z,by,patience,z if z_first is None else z_first
+    def __init__(self, start:torch.Tensor, z:float=2., by:float=0., patience:int=0, z_first:float|None=None, judge=noop):   # per-photo losses of the starting weights; see `beats`; `judge` turns losses into what is compared (e.g. `expected_error`)
+        self.start,self.z,self.by,self.patience,self.z_first,self.judge = start,z,by,patience,z if z_first is None else z_first,judge
     def _state(self): return {k: v.detach().clone() for k,v in self.model.state_dict().items()}
     def before_fit(self): self.best,self.best_epoch,self.state,self.misses = self.start,None,self._state(),0
     def before_validate(self): self.losses = []
@@ -220,7 +225,7 @@ class KeepBest(Callback):
         with self.learn.loss_not_reduced(): self.losses.append(self.learn.loss_func(self.pred, *self.yb).detach().float())
     def after_epoch(self):
         now = torch.cat(self.losses)
-        if beats(now, self.best, self.z_first if self.best_epoch is None else self.z, self.by): self.best,self.best_epoch,self.state,self.misses = now,self.epoch,self._state(),0; return
+        if beats(self.judge(now), self.judge(self.best), self.z_first if self.best_epoch is None else self.z, self.by): self.best,self.best_epoch,self.state,self.misses = now,self.epoch,self._state(),0; return
         self.misses += 1
         if self.best_epoch is None or self.misses > self.patience: raise CancelFitException()   # none beat the start yet: no second chance
     def after_fit(self): self.model.load_state_dict(self.state)
@@ -266,67 +271,68 @@ def _unfrozen(tl, progress):
     finally:
         for p,g in zip(tl.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was
 
-def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, z_first=None) -> KeepBest:
-    "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`); the frozen flags put back after."
-    keep = KeepBest(start, z, by, patience, z_first)
+def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, z_first=None, judge=noop) -> KeepBest:
+    "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`, as `judge` counts them); the frozen flags put back after."
+    keep = KeepBest(start, z, by, patience, z_first, judge)
     with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])])
     return keep
 
 # %% ../nbs/11_train.ipynb #c984c455
 def trial_losses(tl, # A learner over stored activations (`tail_learner`), at the weights to try from
                  lr, # Learning rate (or `slice`) of fastai's one-cycle schedule
-                 trials:int=3, # Epochs, each from those weights with its own shuffling and mirroring
+                 trials:int=1, # Epochs, each from those weights with its own draw of photos, shuffling and mirroring
+                 share:float=1., # Share of the training photos each epoch trains on, drawn at random
                  progress:bool=True) -> torch.Tensor: # Show fastai's progress bar and epoch table
-    "Each validation photo's loss after one epoch of `tl`, unfrozen, averaged over `trials` such epochs from the same weights, in float32; the weights put back."
-    state,out = {k: v.clone() for k,v in tl.model.state_dict().items()},[]
+    "Each validation photo's loss after one epoch of `tl`, unfrozen, on a random `share` of its training photos, averaged over `trials` such epochs from the same weights, in float32; the weights put back."
+    state,out,train = {k: v.clone() for k,v in tl.model.state_dict().items()},[],tl.dls.train
+    rows = train.dataset
     try:
         for _ in range(trials):
+            some = [rows[i] for i in torch.randperm(len(rows))[:max(1, round(share*len(rows)))].tolist()]
+            tl.dls.train = train.new(dataset=some, drop_last=len(some) > train.bs)
             with _unfrozen(tl, progress): tl.fit_one_cycle(1, lr, cbs=CPUMixedPrecision(), reset_opt=True)   # a new optimizer: no moments from the epoch before
             with tl.no_bar(): out.append(tl.get_preds(with_loss=True)[2].float())
             tl.model.load_state_dict(state)
-    finally: tl.model.load_state_dict(state)
+    finally: tl.model.load_state_dict(state); tl.dls.train = train
     return torch.stack(out).mean(0)
 
 # %% ../nbs/11_train.ipynb #fcb845a8
-tail_epochs = 3   # epochs of the automatic fine-tuning at most; it stops sooner, at the first that does not beat the best (`beats`)
+tail_epochs = 4   # epochs of the automatic fine-tuning at most; it stops sooner, at the first that does not lower the expected error (`beats`)
 
 def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
                    vacts, # The same per validation photo, in float32 (as the saved model runs)
-                   probes:tuple|None=None, # What enters the layers after the last stage, training and validation (`body_features`' third): the trial epoch (None: none)
                    epochs:int=tail_epochs, # Epochs at most
                    lr:float=1e-3, # The head's largest learning rate of the one-cycle schedule; the last stages get lr/100
                    budget:float|None=None, # Seconds at most, the trial's included (None: `epochs` is the only limit; 0: none, the head only)
-                   z:float=2., # Standard errors an epoch must beat the best before it by (`beats`), the trial too
-                   z_trial:float=1., # Standard errors the first epoch must beat the head by when the trial passed (its evidence already counts; see above)
-                   patience:int=0, # Epochs after the best that may fail to beat it before fine-tuning stops (the first must beat the head; see above)
-                   trial_gain:float=0.013, # Nats a photo the trials must lower the mean validation loss by, at least (see above)
-                   trials:int=3, # Trial epochs whose losses are averaged (`trial_losses`), unless the first falls short of half `trial_gain`
+                   z:float=2., # Standard errors the trial must beat the head by (`beats`, on the expected error)
+                   z_first:float=1., # Standard errors the first epoch must beat the head by (the trial's evidence already counts; see above)
+                   z_next:float=0., # Standard errors each later epoch must beat the best before it by (0: a lower mean; see above)
+                   patience:int=0, # Epochs after the best that may fail to beat it before fine-tuning stops (the first must beat the head)
+                   trial_gain:float=0.006, # Expected error a photo the trial must lower the mean by, at least (see above)
+                   share:float=1/3, # Share of the training photos the trial epoch trains on, drawn at random
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
-    "Fine-tune `learn`'s last stages and head on stored activations while each epoch beats the last, kept only if they beat the head alone, after a trial epoch of the layers after the last stage (`probes`): what was chosen, and why."
+    "Fine-tune `learn`'s last stages and head on stored activations, if a trial epoch on a `share` of the training photos lowers the validation photos' expected error, while each epoch lowers it further; kept only if they beat the head alone: what was chosen, and why."
     if budget is not None and budget <= 0: return dict(epochs=0, tried=0, seconds=0., why=f"head only: a budget of {budget:g} s leaves no time to fine-tune")
     t0,yv,lrs = time.time(),item_labels(learn.dls.valid_ds),slice(lr/100, lr)
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
     if not len(tl.dls.valid.dataset): return dict(epochs=0, tried=0, seconds=0., why="head only: no validation photos to judge fine-tuning by")
-    pl = tl if probes is None else tail_learner(learn, tap_dls(learn, *probes, bs), after_stages(tail_split(learn.model)[1]))
-    before,losses = _scores(pl, vacts if probes is None else probes[1], yv)
+    before,losses = _scores(tl, vacts, yv)
     skip = flagged(learn, 'valid')
     start = losses[[i for i in range(len(yv)) if i not in skip]]   # the head's loss on each validation photo not flagged
-    trial,gain,k = None,None,0   # no trial without `probes`
-    if probes is not None:
-        tried,k = trial_losses(pl, lrs, 1, progress),1   # the trial only decides: fine-tuning starts from the head
-        if float((start-tried).mean()) >= trial_gain/2: tried,k = (tried + (trials-1)*trial_losses(pl, lrs, trials-1, progress))/trials,trials   # not clearly short: more draws
-        trial,gain = beats(tried, start, z, trial_gain),float((start-tried).mean())
-        if not trial: return dict(epochs=0, tried=0, trial=False, trials=k, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
-                                  why=f"head only: {k} trial epoch{'s'*(k > 1)} of the head conv took the mean loss of the {len(start)} validation photos not flagged from {float(start.mean()):.3f} "
-                                      f"to {float(tried.mean()):.3f}{' on average'*(k > 1)}, not {trial_gain:g} lower beyond its noise")
-    keep = _fit_kept(tl, epochs, lrs, start, z, None if budget is None else budget-(time.time()-t0), progress, patience=patience, z_first=z_trial if trial else z)   # the first epoch must already beat the head
+    e0,e1 = expected_error(start),expected_error(trial_losses(tl, lrs, 1, share, progress))   # the trial only decides: fine-tuning starts from the head
+    trial,gain = beats(e1, e0, z, trial_gain),float((e0-e1).mean())
+    moved = f"the expected error of the {len(start)} validation photos not flagged from {float(e0.mean()):.4f} to {float(e1.mean()):.4f}"
+    if not trial: return dict(epochs=0, tried=0, trial=False, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
+                              why=f"head only: a trial epoch of the last stages on {share:.0%} of the training photos took {moved}, not {trial_gain:g} lower beyond its noise")
+    left = None if budget is None else budget-(time.time()-t0)
+    keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=patience, z_first=z_first, judge=expected_error)
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     after = _scores(tl, vacts, yv)[0] if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
-           f"head only: fine-tuning the last stages did not lower the validation loss beyond its noise in {tried} epoch{'s'*(tried > 1)}")
-    return dict(epochs=n, tried=tried, trial=trial, trials=k, trial_gain=gain, before=before, after=after, seconds=time.time()-t0, why=why)
+           f"head only: a trial epoch took {moved}, but the first epoch of the last stages did not lower it beyond its noise")
+    return dict(epochs=n, tried=tried, trial=True, trial_gain=gain, before=before, after=after, seconds=time.time()-t0, why=why)
 
 # %% ../nbs/11_train.ipynb #fd99176a
 def _report(rows):
@@ -547,7 +553,7 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
 # %% ../nbs/11_train.ipynb #856989e2
 def _choose_fine_tuning(learn, auto, budget, lr, progress):
     "`fine_tune_tail` on `learn.taps` where `auto`, else the head alone and why; the choice as a table row in `learn.fast_fit` and as `learn.fine_tuning`."
-    if auto: taps = learn.__dict__.pop('taps'); choice = fine_tune_tail(learn, *taps[0], probes=(taps[1:] or [None])[0], lr=lr, budget=budget, progress=progress)
+    if auto: taps = learn.__dict__.pop('taps'); choice = fine_tune_tail(learn, *taps[0], lr=lr, budget=budget, progress=progress)
     else: choice = dict(epochs=0, tried=0, seconds=0., why="head only: " + ("no validation photos to judge fine-tuning by" if not len(learn.dls.valid_ds) else
                                                                             "this backbone's last stages can't be fine-tuned alone (epochs=N fine-tunes the whole network)"))
     head = learn.fast_fit[0]
