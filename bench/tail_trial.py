@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""What `fine_tune_tail`'s trial epoch (the head conv and the head alone) does to the validation loss it judges by,
+"""What `fine_tune_tail`'s first trial epoch (the head conv and the head alone; replaced on 2026-12-04 by an epoch of the
+last stages on a third of the photos, `bench/tail_variants.py --variants third`) does to the validation loss it judges by,
 from the same fitted head: the mean loss of the validation photos not flagged, before and after, the paired test's
 z (`beats`) and the seconds.
 
@@ -32,7 +33,10 @@ def trial(path, noise, trials=1):
     import catdetect.train as tr
     from tasks import head_with_taps
     learn, _ = head_with_taps(path, noise)
-    _, probes = learn.taps
+    acts, vacts = learn.taps[0]
+    late = tail_split(learn.model)[1]
+    conv = late[:after_stages(late)].eval()   # what enters the head conv: the last stages run once on what enters them
+    with torch.no_grad(): probes = tuple(torch.cat([conv(t[i:i+64].float()) for i in range(0, len(t), 64)]).to(t.dtype) for t in (acts, vacts))
     def drawn(seed):   # a learner whose DataLoader shuffles and mirrors from `seed` (fastai's DataLoader keeps its own `rng`)
         set_seed(seed, reproducible=True)
         return tr.tail_learner(learn, tr.tap_dls(learn, *probes, 32), after_stages(tail_split(learn.model)[1]))

@@ -13,7 +13,7 @@ import numpy as np
 import torch, torch.nn as nn
 from .core import *
 from .data import dls_images, tensor_store
-from .models import after_stages, bf16_ok, head_split, pooled_features_and_logits, tail_split
+from .models import bf16_ok, head_split, pooled_features_and_logits, tail_split
 
 # %% auto #0
 __all__ = ['engines', 'engine_installed', 'pick_engine', 'feature_net', 'from_pixels', 'export_onnx', 'openvino_core',
@@ -46,23 +46,20 @@ class _FeaturesAndLogits(nn.Module):
 
 # %% ../nbs/09_engines.ipynb #77e8ff64
 class _FeaturesAndTap(nn.Module):
-    "The pooled features, the activations entering the body's last stages (`tail_split`) and, where layers follow the last stage (`after_stages`), those entering them."
+    "The pooled features and the activations entering the body's last stages (`tail_split`), as two outputs."
+    output_names = ['features', 'tap']
     def __init__(self, model):
         super().__init__()
         split = tail_split(model)
         if split is None: raise CatdetectError("This backbone's last stages can't be split off.", "Fine-tune the whole network (train_classifier(..., epochs=N)) or use efficientnet_lite0/1/2 or a ResNet.")
-        early,late = split; i = after_stages(late) or len(late)
-        self.early,self.stages,self.rest = early,late[:i],nn.Sequential(late[i:], head_split(model)[0])
-        self.output_names = ['features', 'tap'] + ['probe']*(i < len(late))
-    def forward(self, x):
-        a = self.early(x); b = self.stages(a)
-        return (self.rest(b), a, b)[:len(self.output_names)]
+        self.early,self.rest = split[0],nn.Sequential(split[1], head_split(model)[0])
+    def forward(self, x): a = self.early(x); return self.rest(a),a
 
 # %% ../nbs/09_engines.ipynb #mo300007
 def feature_net(model:nn.Module, # body then head, as fastai builds it
                 logits:bool=False, # Also output the logits
-                tap:bool=False) -> nn.Module: # Also output the activations entering the body's last stages (see `tail_split`) and the layers after them
-    "The body and the head's pooling of `model` (outputs: features), with `logits` the whole model (features, logits), with `tap` (features, tap, probe: see `after_stages`)."
+                tap:bool=False) -> nn.Module: # Also output the activations entering the body's last stages (see `tail_split`)
+    "The body and the head's pooling of `model` (outputs: features), with `logits` the whole model (features, logits), with `tap` (features, tap)."
     if tap: return _FeaturesAndTap(model)
     return _FeaturesAndLogits(model) if logits else nn.Sequential(model[0], head_split(model)[0])
 
@@ -93,7 +90,7 @@ def _example(net, size):
 def export_onnx(net:nn.Module, # e.g. from `feature_net`
                 size:tuple, # Input (height, width)
                 fname=None): # A path or binary file object to write to (None: return the bytes)
-    "`net` exported to ONNX (opset `settings.onnx_opset`) for any batch size: its input 'image', its outputs 'features' (and 'logits', or 'tap' and 'probe')."
+    "`net` exported to ONNX (opset `settings.onnx_opset`) for any batch size: its input 'image', its outputs 'features' (and 'logits' or 'tap')."
     import io, warnings
     buf = io.BytesIO()
     inner = net.net if isinstance(net, _FromPixels) else net
@@ -207,9 +204,9 @@ def body_features(learn, # A learner from `create_learner` (body, then head)
                   bf16:bool|None=None, # bfloat16 (default: where the CPU computes it natively)
                   engine:str|None=None, # See `pick_engine` (default: the fastest installed)
                   n_workers:int|None=None, # Threads decoding photos between the engine's batches (default: `defaults.cpus`)
-                  tap:torch.dtype|None=None, # Also return what enters the body's last stages (`tail_split`) and the layers after them (`after_stages`), first view, in this type (`tensor_store`)
+                  tap:torch.dtype|None=None, # Also return what enters the body's last stages (`tail_split`), first view, in this type (`tensor_store`)
                   progress:bool=True): # Show a progress bar
-    "Pooled features of the frozen body for `items` (float32, one row per item and view), each photo decoded once; with `tap`, (features, activations, probe activations)."
+    "Pooled features of the frozen body for `items` (float32, one row per item and view), each photo decoded once; with `tap`, (features, activations)."
     learn.model.cpu()   # the engines run on the CPU; fastai moves the model back to `dls.device` when it fits or validates
     net,run,out,stores,k = feature_net(learn.model, tap=tap is not None),None,[[] for _ in range(views)],None,0
     was_training = learn.model.training

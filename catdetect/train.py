@@ -206,7 +206,7 @@ def beats(new:torch.Tensor, # Per-photo losses of the candidate
     d = (old - new).float()
     return len(d) > 1 and bool(d.mean() > z*d.std()/len(d)**0.5 and d.mean() >= by)
 
-# %% ../nbs/11_train.ipynb #b043823d
+# %% ../nbs/11_train.ipynb #66cb7ca9
 def expected_error(losses:torch.Tensor) -> torch.Tensor: # Per-photo cross-entropy losses (nats)
     "Each photo's expected error: 1 - the probability given to its label, from its loss (at most 1, however wrong the label)."
     return -torch.expm1(-losses)
@@ -369,13 +369,13 @@ def _train_rows(y, issues, items, vocab, mode, views):
 
 # %% ../nbs/11_train.ipynb #tr200001
 def _features(learn, views, progress, tap=False):
-    "Training features of each view, stacked, validation features (None without a validation set), and with `tap` what enters the last stages and the layers after them, as (training, validation) pairs (else None)."
+    "Training features of each view, stacked, validation features (None without a validation set), and with `tap` what enters the last stages, as a list of one (training, validation) pair (else None)."
     dls = learn.dls
     # validation features in float32, as the saved model runs (`Predictor`, `learn.validate()`): the table's error is the
     # model's the user gets. In bfloat16 a photo the model is unsure of can land on the other side (chest X-rays: the
     # table said 1.67%, the saved model 2.50%). Training features stay in bfloat16 where the CPU has it: they are 4/5 of
     # the work, and the head fitted on them is judged here on float32 features. Training activations are kept in
-    # bfloat16 whatever the path (half float32's memory: 57 KB and 41 KB a photo at 256 px), validation ones in float32
+    # bfloat16 whatever the path (half float32's memory: 57 KB a photo at 256 px), validation ones in float32
     v = body_features(learn, dls.valid_ds.items, bf16=False, tap=torch.float32 if tap else None, progress=progress) if len(dls.valid_ds) else None
     t = body_features(learn, dls.train_ds.items, views=views, tap=torch.bfloat16 if tap else None, progress=progress)
     if not tap: return t, v, None
@@ -533,7 +533,7 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
                   wd:float|None=None, # L2 penalty of the logistic regression (None: chosen by `cv_penalty`)
                   label_issues:str='auto', # Photos that look mislabelled: 'auto' ('mend' or 'report', chosen on the validation photos), 'mend', 'drop', 'report', 'relabel' or 'ignore'
                   seed:int=0, # Seed of the cross-validation folds
-                  tap:bool=False, # Also keep what enters the body's last stages and the layers after them, as `learn.taps` (for `fine_tune_tail`)
+                  tap:bool=False, # Also keep what enters the body's last stages, as `learn.taps` (for `fine_tune_tail`)
                   progress:bool=True): # Show progress bars and the table of results
     "The frozen phase: body features once per view, the penalty by cross-validation, label issues found, the head fitted."
     if label_issues not in label_issue_modes: raise CatdetectError(f"label_issues={label_issues!r} is not a choice.", f"Use one of {', '.join(label_issue_modes)}.")
