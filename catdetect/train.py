@@ -19,7 +19,7 @@ from .engines import *
 from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
-__all__ = ['wd_grid', 'cv_repeats', 'tail_epochs', 'label_issue_modes', 'sure', 'few_per_class', 'standardize',
+__all__ = ['wd_grid', 'cv_repeats', 'tail_bf16', 'tail_epochs', 'label_issue_modes', 'sure', 'few_per_class', 'standardize',
            'fit_logistic_folds', 'row_space', 'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_training',
            'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats', 'expected_error', 'KeepBest',
            'TimeBudget', 'fit_cycles', 'trial_losses', 'fine_tune_tail', 'prune_label_issues', 'mend_label_issues',
@@ -271,10 +271,12 @@ def _unfrozen(tl, progress):
     finally:
         for p,g in zip(tl.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was
 
+tail_bf16 = False   # the last stages train in float32 on both paths: bfloat16 was slower (the flowers' trial and 4 epochs: 109 s against 91 s)
+
 def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, z_first=None, judge=noop) -> KeepBest:
     "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`, as `judge` counts them); the frozen flags put back after."
     keep = KeepBest(start, z, by, patience, z_first, judge)
-    with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(), *([TimeBudget(budget)] if budget is not None else [])])
+    with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(tail_bf16), *([TimeBudget(budget)] if budget is not None else [])])
     return keep
 
 # %% ../nbs/11_train.ipynb #c984c455
@@ -290,7 +292,7 @@ def trial_losses(tl, # A learner over stored activations (`tail_learner`), at th
         for _ in range(trials):
             some = [rows[i] for i in torch.randperm(len(rows))[:max(1, round(share*len(rows)))].tolist()]
             tl.dls.train = train.new(dataset=some, drop_last=len(some) > train.bs)
-            with _unfrozen(tl, progress): tl.fit_one_cycle(1, lr, cbs=CPUMixedPrecision(), reset_opt=True)   # a new optimizer: no moments from the epoch before
+            with _unfrozen(tl, progress): tl.fit_one_cycle(1, lr, cbs=CPUMixedPrecision(tail_bf16), reset_opt=True)   # a new optimizer: no moments from the epoch before
             with tl.no_bar(): out.append(tl.get_preds(with_loss=True)[2].float())
             tl.model.load_state_dict(state)
     finally: tl.model.load_state_dict(state); tl.dls.train = train
