@@ -21,7 +21,7 @@ def losses(path, noise, rates, epochs):
     import catdetect.train as tr
     from tasks import head_with_taps
     learn, _ = head_with_taps(path, noise)
-    acts, vacts = learn.taps[0]
+    acts, vacts = learn.taps[:2]
     state, out = copy.deepcopy(learn.model.state_dict()), {}
     for name in rates:
         learn.model.load_state_dict(state)

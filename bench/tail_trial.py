@@ -33,7 +33,7 @@ def trial(path, noise, trials=1):
     import catdetect.train as tr
     from tasks import head_with_taps
     learn, _ = head_with_taps(path, noise)
-    acts, vacts = learn.taps[0]
+    acts, vacts = learn.taps[:2]
     late = tail_split(learn.model)[1]
     conv = late[:after_stages(late)].eval()   # what enters the head conv: the last stages run once on what enters them
     with torch.no_grad(): probes = tuple(torch.cat([conv(t[i:i+64].float()) for i in range(0, len(t), 64)]).to(t.dtype) for t in (acts, vacts))

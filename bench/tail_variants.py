@@ -11,7 +11,7 @@ half resolution; `small` only the last block stage and the head conv; `grad` one
 stages; `grad2` one epoch of the head conv alone, then 3 of the last stages; `e6` 6 epochs; `lr3` the last stages at
 3e-5; `lr4` the last stages and the head at 1e-4 (`epochs=N`'s rate); `lr4s` the last stages at 1e-5, the head at
 1e-4; `htrial` one annealed epoch on activations pooled to half resolution, `third` (`third16` on bfloat16) one on a
-third of the training photos drawn at random: cheap trials. Where fewer stages train, what enters them is computed once
+third of the training photos drawn at random (`sixth`: a sixth): cheap trials. Where fewer stages train, what enters them is computed once
 from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
@@ -39,6 +39,7 @@ VARIANTS = dict(
     htrial=dict(bf16=False, half=1, cycles=1),    # one annealed epoch on activations pooled to half resolution (a quarter of the work): a cheap trial
     third=dict(bf16=False, cycles=1, share=1/3),  # one annealed epoch on a third of the training photos, drawn at random (a third of the work): a cheap trial
     third16=dict(cycles=1, share=1/3),            # the same on the bfloat16 path
+    sixth=dict(bf16=False, cycles=1, share=1/6),  # one annealed epoch on a sixth of the training photos: a cheaper trial
 )
 
 
@@ -51,7 +52,7 @@ def run(path, noise, names, seed=None, split_seed=42):
     from tasks import head_with_taps
     learn, c = head_with_taps(path, noise, split_seed)
     dls = learn.dls
-    acts, vacts = learn.taps[0]
+    acts, vacts = learn.taps[:2]
     hacts = body_features(learn, c['held'], bf16=False, tap=torch.float32, progress=False)[1]
     yh = torch.tensor([list(map(str, dls.vocab)).index(t) for t in c['truth']])
     state, out = copy.deepcopy(learn.model.state_dict()), {}

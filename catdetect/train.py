@@ -247,6 +247,11 @@ def _scores(tl, vacts, yv) -> tuple:
     with tl.no_bar(): p,y,loss = tl.get_preds(dl=dl, with_loss=True)   # fastai's own, in float32
     return dict(valid_loss=float(loss.mean()), error_rate=float((p.argmax(1) != y).float().mean())), loss
 
+def _head_scores(out, yv) -> tuple:
+    "The same from the head's outputs `out` on the validation photos (`fit_head_fast` has them): no pass through the last stages."
+    loss = F.cross_entropy(out.float(), yv, reduction='none')
+    return dict(valid_loss=float(loss.mean()), error_rate=float((out.argmax(1) != yv).float().mean())), loss
+
 # %% ../nbs/11_train.ipynb #34deaf6f
 def fit_cycles(learn:Learner, # The learner to fit
                n_epoch:int, # Epochs, each a one-cycle schedule of its own
@@ -304,6 +309,7 @@ tail_epochs = 4   # epochs of the automatic fine-tuning at most; it stops sooner
 def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
                    vacts, # The same per validation photo, in float32 (as the saved model runs)
+                   vout:torch.Tensor|None=None, # The head's outputs on the validation photos (`fit_head_fast` keeps them with `tap`; None: computed here)
                    epochs:int=tail_epochs, # Epochs at most
                    lr:float=1e-3, # The head's largest learning rate of the one-cycle schedule; the last stages get lr/100
                    budget:float|None=None, # Seconds at most, the trial's included (None: `epochs` is the only limit; 0: none, the head only)
@@ -311,8 +317,8 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    z_first:float=1., # Standard errors the first epoch must beat the head by (the trial's evidence already counts; see above)
                    z_next:float=0., # Standard errors each later epoch must beat the best before it by (0: a lower mean; see above)
                    patience:int=0, # Epochs after the best that may fail to beat it before fine-tuning stops (the first must beat the head)
-                   trial_gain:float=0.006, # Expected error a photo the trial must lower the mean by, at least (see above)
-                   share:float=1/3, # Share of the training photos the trial epoch trains on, drawn at random
+                   trial_gain:float=0.005, # Expected error a photo the trial must lower the mean by, at least (see above)
+                   share:float=1/6, # Share of the training photos the trial epoch trains on, drawn at random
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
     "Fine-tune `learn`'s last stages and head on stored activations, if a trial epoch on a `share` of the training photos lowers the validation photos' expected error, while each epoch lowers it further; kept only if they beat the head alone: what was chosen, and why."
@@ -320,7 +326,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     t0,yv,lrs = time.time(),item_labels(learn.dls.valid_ds),slice(lr/100, lr)
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
     if not len(tl.dls.valid.dataset): return dict(epochs=0, tried=0, seconds=0., why="head only: no validation photos to judge fine-tuning by")
-    before,losses = _scores(tl, vacts, yv)
+    before,losses = _scores(tl, vacts, yv) if vout is None else _head_scores(vout, yv)   # the head's own figures: no pass through the last stages
     skip = flagged(learn, 'valid')
     start = losses[[i for i in range(len(yv)) if i not in skip]]   # the head's loss on each validation photo not flagged
     e0,e1 = expected_error(start),expected_error(trial_losses(tl, lrs, 1, share, progress))   # the trial only decides: fine-tuning starts from the head
@@ -535,7 +541,7 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
                   wd:float|None=None, # L2 penalty of the logistic regression (None: chosen by `cv_penalty`)
                   label_issues:str='auto', # Photos that look mislabelled: 'auto' ('mend' or 'report', chosen on the validation photos), 'mend', 'drop', 'report', 'relabel' or 'ignore'
                   seed:int=0, # Seed of the cross-validation folds
-                  tap:bool=False, # Also keep what enters the body's last stages, as `learn.taps` (for `fine_tune_tail`)
+                  tap:bool=False, # Also keep what enters the body's last stages, and the head's validation outputs, as `learn.taps` (for `fine_tune_tail`)
                   progress:bool=True): # Show progress bars and the table of results
     "The frozen phase: body features once per view, the penalty by cross-validation, label issues found, the head fitted."
     if label_issues not in label_issue_modes: raise CatdetectError(f"label_issues={label_issues!r} is not a choice.", f"Use one of {', '.join(label_issue_modes)}.")
@@ -548,14 +554,14 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
     head_split(learn.model)[1].load_state_dict(fit['weights'])
     row = dict(view=f"head (wd {fit['wd']:g})", train_loss=fit['train_loss'], **fit['scores'], wd=fit['wd'], labels=fit['mode'], seconds=time.time()-t0, at=time.time())
     learn.fast_fit,learn.penalty,learn.label_issues,learn.label_choice = [row],fit['cv'],fit['issues'],choice
-    if tap: learn.taps = taps
+    if tap: learn.taps = taps[0] + (fit['out'],) if taps else None
     if progress: _print_fit(row, fit['issues'], len(yt)+len(yv), fit['mode'], choice, yt)
     return [row]
 
 # %% ../nbs/11_train.ipynb #856989e2
 def _choose_fine_tuning(learn, auto, budget, lr, progress):
     "`fine_tune_tail` on `learn.taps` where `auto`, else the head alone and why; the choice as a table row in `learn.fast_fit` and as `learn.fine_tuning`."
-    if auto: taps = learn.__dict__.pop('taps'); choice = fine_tune_tail(learn, *taps[0], lr=lr, budget=budget, progress=progress)
+    if auto: taps = learn.__dict__.pop('taps'); choice = fine_tune_tail(learn, *taps, lr=lr, budget=budget, progress=progress)
     else: choice = dict(epochs=0, tried=0, seconds=0., why="head only: " + ("no validation photos to judge fine-tuning by" if not len(learn.dls.valid_ds) else
                                                                             "this backbone's last stages can't be fine-tuned alone (epochs=N fine-tunes the whole network)"))
     head = learn.fast_fit[0]
