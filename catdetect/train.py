@@ -276,7 +276,7 @@ def _unfrozen(tl, progress):
     finally:
         for p,g in zip(tl.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was
 
-tail_bf16 = False   # the last stages train in float32 on both paths: bfloat16 was slower (the flowers' trial and 4 epochs: 109 s against 91 s)
+tail_bf16 = False   # the last stages train in float32 on both paths: bfloat16 was slower (the flowers' trial and 4 epochs: 109 s against 79 s)
 
 def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, z_first=None, judge=noop) -> KeepBest:
     "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`, as `judge` counts them); the frozen flags put back after."
