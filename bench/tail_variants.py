@@ -58,8 +58,8 @@ def run(path, noise, names, seed=None, split_seed=42):
     state, out = copy.deepcopy(learn.model.state_dict()), {}
     late = tail_split(learn.model)[1]
 
-    def means(l):   # the mean loss and the expected error (the mean of 1 - p(label)) of per-photo losses `l`
-        return float(l.mean()), float((1-torch.exp(-l)).mean())
+    def means(l):   # the mean loss and the expected error (`expected_error`) of per-photo losses `l`
+        return float(l.mean()), float(tr.expected_error(l).mean())
 
     def held_err(net, h):
         net.eval()
@@ -93,9 +93,7 @@ def run(path, noise, names, seed=None, split_seed=42):
                 run1 = lambda t: torch.cat([first(t[i:i+64].float()) for i in range(0, len(t), 64)])
                 a, va, h = run1(acts).bfloat16(), run1(vacts), run1(hacts)
         tl = tr.tail_learner(learn, tr.tap_dls(learn, a, va, 32))
-        if v.get('share'):   # a random share of the training photos
-            rows = tl.dls.train.dataset
-            tl.dls.train = tl.dls.train.new(dataset=[rows[i] for i in torch.randperm(len(rows))[:round(v['share']*len(rows))].tolist()])
+        if v.get('share'): tl.dls.train = tr.train_share(tl.dls.train, v['share'])   # a random share of the training photos
         if v.get('small'): tl.model = nn.Sequential(nn.Sequential(*list(late)[v['small']:]), learn.model[1]); tl.splitter = lambda m: [params(m[0]), params(m[1])]
         with tl.no_bar(): start_l = tl.get_preds(with_loss=True)[2].float()
         start = means(start_l)

@@ -22,8 +22,8 @@ from .labels import find_label_issues, summarize_label_issues
 __all__ = ['wd_grid', 'cv_repeats', 'tail_bf16', 'tail_epochs', 'label_issue_modes', 'sure', 'few_per_class', 'standardize',
            'fit_logistic_folds', 'row_space', 'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_training',
            'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats', 'expected_error', 'KeepBest',
-           'TimeBudget', 'fit_cycles', 'trial_losses', 'fine_tune_tail', 'prune_label_issues', 'mend_label_issues',
-           'few_photos_caveat', 'fit_head_fast', 'train_classifier', 'find_lr']
+           'TimeBudget', 'fit_cycles', 'train_share', 'trial_losses', 'fine_tune_tail', 'prune_label_issues',
+           'mend_label_issues', 'few_photos_caveat', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -284,6 +284,14 @@ def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, z_f
     with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(tail_bf16), *([TimeBudget(budget)] if budget is not None else [])])
     return keep
 
+# %% ../nbs/11_train.ipynb #f1774341
+def train_share(dl, # A training DataLoader (e.g. `tap_dls(...).train`)
+                share:float): # Share of its rows to keep, drawn at random (at least one)
+    "A copy of `dl` over a random `share` of its rows, its last short batch dropped only when there is more than one batch."
+    rows = dl.dataset
+    some = [rows[i] for i in torch.randperm(len(rows))[:max(1, round(share*len(rows)))].tolist()]
+    return dl.new(dataset=some, drop_last=len(some) > dl.bs)
+
 # %% ../nbs/11_train.ipynb #c984c455
 def trial_losses(tl, # A learner over stored activations (`tail_learner`), at the weights to try from
                  lr, # Learning rate (or `slice`) of fastai's one-cycle schedule
@@ -292,11 +300,9 @@ def trial_losses(tl, # A learner over stored activations (`tail_learner`), at th
                  progress:bool=True) -> torch.Tensor: # Show fastai's progress bar and epoch table
     "Each validation photo's loss after one epoch of `tl`, unfrozen, on a random `share` of its training photos, averaged over `trials` such epochs from the same weights, in float32; the weights put back."
     state,out,train = {k: v.clone() for k,v in tl.model.state_dict().items()},[],tl.dls.train
-    rows = train.dataset
     try:
         for _ in range(trials):
-            some = [rows[i] for i in torch.randperm(len(rows))[:max(1, round(share*len(rows)))].tolist()]
-            tl.dls.train = train.new(dataset=some, drop_last=len(some) > train.bs)
+            tl.dls.train = train_share(train, share)
             with _unfrozen(tl, progress): tl.fit_one_cycle(1, lr, cbs=CPUMixedPrecision(tail_bf16), reset_opt=True)   # a new optimizer: no moments from the epoch before
             with tl.no_bar(): out.append(tl.get_preds(with_loss=True)[2].float())
             tl.model.load_state_dict(state)
@@ -377,7 +383,7 @@ def _train_rows(y, issues, items, vocab, mode, views):
 
 # %% ../nbs/11_train.ipynb #tr200001
 def _features(learn, views, progress, tap=False):
-    "Training features of each view, stacked, validation features (None without a validation set), and with `tap` what enters the last stages, as a list of one (training, validation) pair (else None)."
+    "Training features of each view, stacked, validation features (None without a validation set), and with `tap` what enters the last stages, as a (training, validation) pair (else None)."
     dls = learn.dls
     # validation features in float32, as the saved model runs (`Predictor`, `learn.validate()`): the table's error is the
     # model's the user gets. In bfloat16 a photo the model is unsure of can land on the other side (chest X-rays: the
@@ -387,8 +393,8 @@ def _features(learn, views, progress, tap=False):
     v = body_features(learn, dls.valid_ds.items, bf16=False, tap=torch.float32 if tap else None, progress=progress) if len(dls.valid_ds) else None
     t = body_features(learn, dls.train_ds.items, views=views, tap=torch.bfloat16 if tap else None, progress=progress)
     if not tap: return t, v, None
-    (X,*taps),(Xv,*vtaps) = t,v or [None]*len(t)
-    return X, Xv, list(zip(taps, vtaps))
+    (X,acts),(Xv,vacts) = t,v or (None, None)
+    return X, Xv, (acts, vacts)
 
 # %% ../nbs/11_train.ipynb #tr200002
 def _validate_head(learn, Xv, yv) -> tuple:
@@ -554,7 +560,7 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
     head_split(learn.model)[1].load_state_dict(fit['weights'])
     row = dict(view=f"head (wd {fit['wd']:g})", train_loss=fit['train_loss'], **fit['scores'], wd=fit['wd'], labels=fit['mode'], seconds=time.time()-t0, at=time.time())
     learn.fast_fit,learn.penalty,learn.label_issues,learn.label_choice = [row],fit['cv'],fit['issues'],choice
-    if tap: learn.taps = taps[0] + (fit['out'],) if taps else None
+    if tap: learn.taps = (*taps, fit['out'])
     if progress: _print_fit(row, fit['issues'], len(yt)+len(yv), fit['mode'], choice, yt)
     return [row]
 
