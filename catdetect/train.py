@@ -317,7 +317,7 @@ def trial_losses(tl, # A learner over stored activations (`tail_learner`), at th
     return torch.stack(out).mean(0)
 
 # %% ../nbs/11_train.ipynb #fcb845a8
-tail_epochs = 4   # epochs of the automatic fine-tuning at most; it stops sooner, at the first that does not lower the expected error (`beats`)
+tail_epochs = 4   # epochs of the automatic fine-tuning; none if the first does not lower the expected error (`beats`), and the best is kept
 
 def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
@@ -329,12 +329,12 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    z:float=2., # Standard errors the trial must beat the head by (`beats`, on the expected error)
                    z_first:float=1., # Standard errors the first epoch must beat the head by (the trial's evidence already counts; see above)
                    z_next:float=0., # Standard errors each later epoch must beat the best before it by (0: a lower mean; see above)
-                   patience:int=0, # Epochs after the best that may fail to beat it before fine-tuning stops (the first must beat the head)
+                   patience:int|None=None, # Epochs after the best that may fail to beat it before fine-tuning stops (None: all `epochs` run once the first has beaten the head; see above)
                    trial_gain:float=0.005, # Expected error a photo the trial must lower the mean by, at least (see above)
                    share:float=1/6, # Share of the training photos the trial epoch trains on, drawn at random
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
-    "Fine-tune `learn`'s last stages and head on stored activations, if a trial epoch on a `share` of the training photos lowers the validation photos' expected error, while each epoch lowers it further; kept only if they beat the head alone: what was chosen, and why."
+    "Fine-tune `learn`'s last stages and head on stored activations, if a trial epoch on a `share` of the training photos lowers the validation photos' expected error, for `epochs` once the first beats the head, the best kept: what was chosen, and why."
     if budget is not None and budget <= 0: return dict(epochs=0, tried=0, seconds=0., why=f"head only: a budget of {budget:g} s leaves no time to fine-tune")
     t0,yv,lrs = time.time(),item_labels(learn.dls.valid_ds),slice(lr/100, lr)
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
@@ -348,10 +348,10 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     if not trial: return dict(epochs=0, tried=0, trial=False, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
                               why=f"head only: a trial epoch of the last stages on {share:.0%} of the training photos took {moved}, not {trial_gain:g} lower beyond its noise")
     left = None if budget is None else budget-(time.time()-t0)
-    keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=patience, z_first=z_first, judge=expected_error)
+    keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error)
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     after = _scores(tl, vacts, yv)[0] if n else before
-    why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
+    why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
            f"head only: a trial epoch took {moved}, but the first epoch of the last stages did not lower it beyond its noise")
     return dict(epochs=n, tried=tried, trial=True, trial_gain=gain, before=before, after=after, seconds=time.time()-t0, why=why)
 
