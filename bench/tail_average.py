@@ -17,6 +17,7 @@ from machine import machine
 
 def run(path, noise, seeds, epochs=4):
     import torch, torch.nn.functional as F
+    from torch.optim.swa_utils import AveragedModel
     from fastai.vision.all import Callback, set_seed
     from catdetect.engines import body_features
     import catdetect.train as tr
@@ -27,25 +28,20 @@ def run(path, noise, seeds, epochs=4):
     yh = torch.tensor([list(map(str, learn.dls.vocab)).index(t) for t in c['truth']])
     state = copy.deepcopy(learn.model.state_dict())
 
-    def scores(net, va, yv):   # held-out error, validation expected error
+    def scores(net, va, yv):   # held-out error, validation expected error (not `_scores`: its `get_preds` inside the fit would draw from the random generator and shift the epochs' shuffles)
         net.eval()
         with torch.no_grad():
             p = torch.cat([net(hacts[i:i+64].float()) for i in range(0, len(hacts), 64)])
             q = torch.cat([net(va[i:i+64].float()) for i in range(0, len(va), 64)])
         return float((p.argmax(1) != yh).float().mean()), float(tr.expected_error(F.cross_entropy(q, yv, reduction='none')).mean())
 
-    class Average(Callback):
+    class Average(Callback):   # torch's `AveragedModel` over the epochs; parameters only: `tail_learner` freezes BatchNorm, so its buffers never move
         order = 70
-        def __init__(s, va, yv): s.va, s.yv, s.rows, s.avg = va, yv, [], None
+        def __init__(s, va, yv): s.va, s.yv, s.rows = va, yv, []
+        def before_fit(s): s.avg = AveragedModel(s.model)
         def after_epoch(s):
-            now = {k: v.detach().clone() for k, v in s.model.state_dict().items()}
-            if s.avg is None: s.avg = {k: v.clone() for k, v in now.items()}
-            else:
-                for k, v in now.items():
-                    if v.is_floating_point(): s.avg[k] += (v - s.avg[k])/(s.epoch+1)
-            own = scores(s.model, s.va, s.yv)
-            s.model.load_state_dict(s.avg); avg = scores(s.model, s.va, s.yv); s.model.load_state_dict(now)
-            s.model.train(); s.rows.append((own, avg))
+            s.avg.update_parameters(s.model)
+            s.rows.append((scores(s.model, s.va, s.yv), scores(s.avg.module, s.va, s.yv))); s.model.train()
 
     for seed in seeds:
         learn.model.load_state_dict(state)
