@@ -3,9 +3,10 @@
 and its default choice, on photos held out from every decision, with clean labels and with 20% flipped.
 
     python bench/tasks.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]
-                          [--noise 0 0.2] [--methods plain head epochs2 default] [--bf16 1 0] [--repeat 1] [--split-seeds 42]
+                          [--noise 0 0.2] [--methods plain head epochs2 default] [--bf16 1 0] [--repeat 1] [--split-seeds 42] [--train-seeds 42]
 
-Each set is split once (seed 42; `--split-seeds 1 2` draws other splits and flips, a row each): 20% held out, never
+Each set is split once (seed 42; `--split-seeds 1 2` draws other splits and flips, a row each; `--train-seeds 1 2` trains
+again with other seeds on the same split, a row each: another draw of validation photos, shuffles and folds): 20% held out, never
 seen by training, calibration, label checks or any choice; the rest is what a user would give `folder_dls` (which
 keeps 20% of it for validation). In a noisy condition 20% of
 that rest gets another class at random (the held-out labels are never touched). Methods:
@@ -78,8 +79,8 @@ def head_with_taps(path, noise, split_seed=42):
     return learn, c
 
 
-def one_run(path, noise, method, bf16, views=1, split_seed=42):
-    "Train with `method` in this (fresh) process; the error on the held-out photos and the wall time. `split_seed`: the held-out split and the flips (`condition`)."
+def one_run(path, noise, method, bf16, views=1, split_seed=42, train_seed=42):
+    "Train with `method` in this (fresh) process; the error on the held-out photos and the wall time. `split_seed`: the held-out split and the flips (`condition`); `train_seed`: the validation photos drawn from the rest, the shuffles, augmentations and cross-validation folds."
     os.environ['CATDETECT_BF16'] = str(bf16)
     import torch, multiprocessing
     multiprocessing.set_start_method('fork', force=True)   # DataLoader workers forked from this fresh process: fastai's transforms don't pickle
@@ -92,13 +93,13 @@ def one_run(path, noise, method, bf16, views=1, split_seed=42):
     t0 = time.time()
     plain = method == 'plain'
     item, batch = (RandomResizedCrop(192, min_scale=0.5), aug_transforms()) if plain else (Resize(256), aug_transforms(size=256, min_scale=0.75))
-    set_seed(42, reproducible=True)
+    set_seed(train_seed, reproducible=True)
     dls = DataBlock(blocks=(ImageBlock if plain else GuardedImageBlock(), CategoryBlock(vocab=c['classes'])), get_y=Given(c['given']),
-                    splitter=RandomSplitter(0.2, seed=42), item_tfms=item, batch_tfms=batch).dataloaders(c['items'], path=path, bs=32)
+                    splitter=RandomSplitter(0.2, seed=train_seed), item_tfms=item, batch_tfms=batch).dataloaders(c['items'], path=path, bs=32)
     if plain:
         learn = vision_learner(dls, 'tf_efficientnet_lite0', metrics=error_rate, pretrained_cfg_overlay=dict(file=str(lite_weights())))
         with learn.no_bar(), learn.no_logging(): learn.fine_tune(2)
-    else: learn = train_classifier(dls, epochs={'head': 0, 'epochs2': 2}.get(method), seed=42, views=views, progress=False)
+    else: learn = train_classifier(dls, epochs={'head': 0, 'epochs2': 2}.get(method), seed=train_seed, views=views, progress=False)
     seconds = time.time() - t0
     error = held_error(learn, c)
     chose = getattr(learn, 'fine_tuning', None)
@@ -116,22 +117,23 @@ if __name__ == '__main__':
     p.add_argument('--methods', nargs='+', default=['plain', 'head', 'epochs2', 'default'])
     p.add_argument('--bf16', nargs='+', type=int, default=[1, 0])
     p.add_argument('--views', type=int, default=1, help="catdetect's passes over the training photos (2: also mirrored; the methods' names say so)")
-    p.add_argument('--split-seeds', nargs='+', type=int, default=[42], help='draws of the held-out split and the flips (each a row); the training seed stays 42')
+    p.add_argument('--split-seeds', nargs='+', type=int, default=[42], help='draws of the held-out split and the flips (each a row)')
+    p.add_argument('--train-seeds', nargs='+', type=int, default=[42], help='seeds of training (each a row): the validation photos drawn from the rest, shuffles, augmentations, folds')
     p.add_argument('--repeat', type=int, default=1, help='runs of each, interleaved across methods; the wall time is their median')
     a = p.parse_args()
     from catdetect.models import bf16_ok
     print(f"{machine()}; bfloat16 path: {'yes' if bf16_ok() else 'no (float32 only)'}")
     print("| set | training labels | split | method | CPU path | held-out error | wall time | peak memory | chose |\n|---|---|---|---|---|---|---|---|---|")
-    for s, noise, split in [(s, noise, split) for s in a.sets for noise in a.noise for split in a.split_seeds]:
+    for s, noise, split, ts in [(s, noise, split, ts) for s in a.sets for noise in a.noise for split in a.split_seeds for ts in a.train_seeds]:
         runs = [(m, bf16) for m in a.methods for bf16 in ([1] if m == 'plain' else a.bf16)]
         done = {r: [] for r in runs}
         for _ in range(a.repeat):   # one of each, then again: what drifts over the runs drifts for every method alike
-            for m, bf16 in runs: done[m, bf16].append(isolated(one_run, str(Path(a.data)/s), noise, m, bf16, a.views, split))
+            for m, bf16 in runs: done[m, bf16].append(isolated(one_run, str(Path(a.data)/s), noise, m, bf16, a.views, split, ts))
         for (m, bf16), rs in done.items():
             r, secs = rs[0], sorted(x['seconds'] for x in rs)
             errors = ', '.join(sorted({f"{x['error']:.2%}" for x in rs}))   # one figure where every run agrees
             wall = f"{statistics.median(secs):.1f} s" + (f" (median of {len(secs)}: {secs[0]:.1f}-{secs[-1]:.1f})" if len(secs) > 1 else '')
             path = 'fastai (float32)' if m == 'plain' else ('bfloat16' if bf16 and bf16_ok() else 'float32')
             name = m if m == 'plain' or a.views == 1 else f'{m}, views {a.views}'
-            print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {split} | {name} | {path} | {errors} of {r['n_held']} | "
+            print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {split if ts == 42 else f'{split}, training seed {ts}'} | {name} | {path} | {errors} of {r['n_held']} | "
                   f"{wall} | {max(x['peak_mb'] for x in rs):,.0f} MB | {' / '.join(sorted({x['chose'] for x in rs}))} |", flush=True)
