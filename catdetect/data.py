@@ -172,10 +172,11 @@ def dls_images(dls, # DataLoaders (a `Normalize` is in `after_batch` once a lear
                bs:int=32, # Images per batch
                n_workers:int|None=None, # Threads decoding (default: `defaults.cpus`)
                flip:bool=False, # Mirror images left-right (a second view for training)
+               augment:bool=False, # `dls`' training batch transforms (`aug_transforms`: crops, turns, lighting), a new random draw each time, in place of the validation ones
                ahead:bool=True, # Decode the next batch while this one is used (False: only between batches, when another engine must have the cores)
                progress:bool=True): # Show a progress bar
-    "Batches of `items` decoded once by `dls`' validation transforms, normalised, as float tensors on the CPU."
-    tfm_x,after_batch = dls.valid_ds.tls[0].tfms,valid_batch_tfms(dls)   # file -> PILImage, as the DataBlock's get_x does
+    "Batches of `items` decoded once by `dls`' validation transforms (with `augment`, then its training batch transforms), normalised, as float tensors on the CPU."
+    tfm_x,after_batch = dls.valid_ds.tls[0].tfms,(dls.train.after_batch.fs if augment else valid_batch_tfms(dls))   # file -> PILImage, as the DataBlock's get_x does
     def _one(it): return compose_tfms(tfm_x(it), tfms=dls.valid.after_item.fs, split_idx=1)
     idx = list(range(0, len(items), bs))
     with ThreadPoolExecutor(n_workers or defaults.cpus) as ex:
@@ -184,7 +185,7 @@ def dls_images(dls, # DataLoaders (a `Normalize` is in `after_batch` once a lear
         for i in (progress_bar(idx, leave=False) if progress else idx):
             cur,nxt = nxt,(_submit(i+bs) if ahead else None)
             xb = torch.stack([f.result() for f in cur])   # normalised where `dls` keeps its statistics (a GPU, if it has one):
-            xb = compose_tfms(xb.to(getattr(dls, 'device', None) or 'cpu'), tfms=after_batch, split_idx=1).cpu()   # back to the CPU engines
+            xb = compose_tfms(xb.to(getattr(dls, 'device', None) or 'cpu'), tfms=after_batch, split_idx=0 if augment else 1).cpu()   # back to the CPU engines
             yield xb.flip(3) if flip else xb
             if not ahead: nxt = _submit(i+bs)
 

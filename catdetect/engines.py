@@ -204,6 +204,7 @@ def body_features(learn, # A learner from `create_learner` (body, then head)
                   bf16:bool|None=None, # bfloat16 (default: where the CPU computes it natively)
                   engine:str|None=None, # See `pick_engine` (default: the fastest installed)
                   n_workers:int|None=None, # Threads decoding photos between the engine's batches (default: `defaults.cpus`)
+                  augment:bool=False, # One random draw of `dls`' training batch transforms per photo and view (`dls_images`), not the validation photo
                   tap:torch.dtype|None=None, # Also return what enters the body's last stages (`tail_split`), first view, in this type (`tensor_store`)
                   progress:bool=True): # Show a progress bar
     "Pooled features of the frozen body for `items` (float32, one row per item and view), each photo decoded once; with `tap`, (features, activations)."
@@ -212,7 +213,7 @@ def body_features(learn, # A learner from `create_learner` (body, then head)
     was_training = learn.model.training
     learn.model.eval()
     try:
-        for xb in dls_images(learn.dls, items, bs=ifnone(bs, settings.bs), n_workers=n_workers, ahead=False, progress=progress):
+        for xb in dls_images(learn.dls, items, bs=ifnone(bs, settings.bs), n_workers=n_workers, augment=augment, ahead=False, progress=progress):
             x = xb.numpy()
             run = run or _engine_or_torch(net, x.shape[-2:], engine, bf16_ok() if bf16 is None else bf16)
             for v in range(views):

@@ -22,7 +22,7 @@ from .labels import find_label_issues, summarize_label_issues
 __all__ = ['wd_grid', 'cv_repeats', 'tail_bf16', 'tail_epochs', 'label_issue_modes', 'sure', 'few_per_class', 'standardize',
            'fit_logistic_folds', 'row_space', 'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm', 'cached_training',
            'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats', 'expected_error', 'ValidLosses',
-           'KeepBest', 'TimeBudget', 'fit_cycles', 'train_share', 'trial_losses', 'fine_tune_tail',
+           'KeepBest', 'TimeBudget', 'fit_cycles', 'train_share', 'trial_losses', 'augmented_taps', 'fine_tune_tail',
            'prune_label_issues', 'mend_label_issues', 'few_photos_caveat', 'fit_head_fast', 'train_classifier',
            'find_lr']
 
@@ -316,6 +316,12 @@ def trial_losses(tl, # A learner over stored activations (`tail_learner`), at th
     finally: tl.model.load_state_dict(state); tl.dls.train = train
     return torch.stack(out).mean(0)
 
+# %% ../nbs/11_train.ipynb #b67b6ddb
+def augmented_taps(learn, # A learner after `fit_head_fast`
+                   progress:bool=True) -> torch.Tensor: # Show a progress bar
+    "What enters the last stages for one new augmented view of each training photo (`dls`' training batch transforms), in bfloat16 as `fit_head_fast` keeps the centred ones."
+    return body_features(learn, learn.dls.train_ds.items, augment=True, tap=torch.bfloat16, progress=progress)[1]
+
 # %% ../nbs/11_train.ipynb #fcb845a8
 tail_epochs = 4   # epochs of the automatic fine-tuning; none if the first does not lower the expected error (`beats`), and the best is kept
 
@@ -323,6 +329,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
                    vacts, # The same per validation photo, in float32 (as the saved model runs)
                    vout:torch.Tensor|None=None, # The head's outputs on the validation photos (`fit_head_fast` keeps them with `tap`; None: computed here)
+                   augmented=None, # A function giving the same for one new augmented view of each training photo (`augmented_taps`), called once the trial has passed: the epochs train on that (None: on `acts`)
                    epochs:int=tail_epochs, # Epochs at most
                    lr:float=1e-3, # The head's largest learning rate of the one-cycle schedule; the last stages get lr/100
                    budget:float|None=None, # Seconds at most, the trial's included (None: `epochs` is the only limit; 0: none, the head only)
@@ -334,7 +341,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    share:float=1/6, # Share of the training photos the trial epoch trains on, drawn at random
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
-    "Fine-tune `learn`'s last stages and head on stored activations, if a trial epoch on a `share` of the training photos lowers the validation photos' expected error, for `epochs` once the first beats the head, the best kept: what was chosen, and why."
+    "Fine-tune `learn`'s last stages and head on stored activations (of augmented photos, given `augmented`), if a trial epoch on a `share` of the training photos lowers the validation photos' expected error, for `epochs` once the first beats the head, the best kept: what was chosen, and why."
     if budget is not None and budget <= 0: return dict(epochs=0, tried=0, seconds=0., why=f"head only: a budget of {budget:g} s leaves no time to fine-tune")
     t0,yv,lrs = time.time(),item_labels(learn.dls.valid_ds),slice(lr/100, lr)
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
@@ -347,11 +354,12 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     moved = f"the expected error of the {len(start)} validation photos not flagged from {float(e0.mean()):.4f} to {float(e1.mean()):.4f}"
     if not trial: return dict(epochs=0, tried=0, trial=False, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
                               why=f"head only: a trial epoch of the last stages on {share:.0%} of the training photos took {moved}, not {trial_gain:g} lower beyond its noise")
+    if augmented is not None: tl.dls.train = tap_dls(learn, augmented(), vacts, bs).train   # the trial's evidence stands; the epochs see augmented photos
     left = None if budget is None else budget-(time.time()-t0)
     keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error)
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     after = _scores(tl, vacts, yv)[0] if n else before
-    why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
+    why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}{' on augmented photos'*(augmented is not None)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
            f"head only: a trial epoch took {moved}, but the first epoch of the last stages did not lower it beyond its noise")
     return dict(epochs=n, tried=tried, trial=True, trial_gain=gain, before=before, after=after, seconds=time.time()-t0, why=why)
 
@@ -574,7 +582,7 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
 # %% ../nbs/11_train.ipynb #856989e2
 def _choose_fine_tuning(learn, auto, budget, lr, progress):
     "`fine_tune_tail` on `learn.taps` where `auto`, else the head alone and why; the choice as a table row in `learn.fast_fit` and as `learn.fine_tuning`."
-    if auto: taps = learn.__dict__.pop('taps'); choice = fine_tune_tail(learn, *taps, lr=lr, budget=budget, progress=progress)
+    if auto: taps = learn.__dict__.pop('taps'); choice = fine_tune_tail(learn, *taps, augmented=lambda: augmented_taps(learn, progress), lr=lr, budget=budget, progress=progress)
     else: choice = dict(epochs=0, tried=0, seconds=0., why="head only: " + ("no validation photos to judge fine-tuning by" if not len(learn.dls.valid_ds) else
                                                                             "this backbone's last stages can't be fine-tuned alone (epochs=N fine-tunes the whole network)"))
     head = learn.fast_fit[0]
