@@ -19,10 +19,11 @@ from train import isolated
 
 def deeper_run(path, noise, bf16, share, epochs, train_seed):
     "`tasks.one_run`'s `default` with the last stages from `tail_split(share=share)` and at most `epochs` epochs of them."
+    from functools import partial
     import catdetect.models as m, catdetect.train as tr
-    m.tail_split.__defaults__ = (share,)   # every caller (the engines' tap, `tail_learner`) takes the default
-    d = list(tr.fine_tune_tail.__defaults__); d[2] = epochs   # `epochs`, the third parameter with a default
-    tr.fine_tune_tail.__defaults__ = tuple(d)
+    assert m.tail_split.__defaults__ == (0.5,), 'tail_split changed: its only default was share=0.5'
+    m.tail_split.__defaults__ = (share,)   # its callers imported it by name (the engines' tap, `tail_learner`): each takes the default
+    tr.fine_tune_tail = partial(tr.fine_tune_tail, epochs=epochs)   # `train_classifier` calls it through the module's global
     from tasks import one_run
     return one_run(path, noise, 'default', bf16, 1, 42, train_seed)
 
