@@ -11,7 +11,9 @@ half resolution; `small` only the last block stage and the head conv; `grad` one
 stages; `grad2` one epoch of the head conv alone, then 3 of the last stages; `e6` 6 epochs; `lr3` the last stages at
 3e-5; `lr4` the last stages and the head at 1e-4 (`epochs=N`'s rate); `lr4s` the last stages at 1e-5, the head at
 1e-4; `htrial` one annealed epoch on activations pooled to half resolution, `third` (`third16` on bfloat16) one on a
-third of the training photos drawn at random (`sixth`: a sixth): cheap trials. Where fewer stages train, what enters them is computed once
+third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `cyc32`, `aug` and `mix`: 4 epochs, each a
+one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
+photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch. Where fewer stages train, what enters them is computed once
 from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
@@ -40,7 +42,18 @@ VARIANTS = dict(
     third=dict(bf16=False, cycles=1, share=1/3),  # one annealed epoch on a third of the training photos, drawn at random (a third of the work): a cheap trial
     third16=dict(cycles=1, share=1/3),            # the same on the bfloat16 path
     sixth=dict(bf16=False, cycles=1, share=1/6),  # one annealed epoch on a sixth of the training photos: a cheaper trial
+    aug=dict(bf16=False, cycles=4, views='aug'),  # `fine_tune_tail`'s epochs (float32, 4 cycles) on one augmented view of each photo (`augmented_taps`)
+    mix=dict(bf16=False, cycles=4, views='mix'),  # the same on the centred and the augmented view, one of the two drawn at random per photo and epoch
 )
+
+
+class Either:
+    "Rows `(x, y)` of two aligned row lists: each time a row is read, one of the two views, drawn at random."
+    def __init__(self, a, b): self.a, self.b = a, b
+    def __len__(self): return len(self.a)
+    def __getitem__(self, i):
+        import torch
+        return (self.a if torch.rand(()) < 0.5 else self.b)[i]
 
 
 def run(path, noise, names, seed=None, split_seed=42):
@@ -93,6 +106,9 @@ def run(path, noise, names, seed=None, split_seed=42):
                 run1 = lambda t: torch.cat([first(t[i:i+64].float()) for i in range(0, len(t), 64)])
                 a, va, h = run1(acts).bfloat16(), run1(vacts), run1(hacts)
         tl = tr.tail_learner(learn, tr.tap_dls(learn, a, va, 32))
+        if v.get('views'):   # one new augmented view of each training photo, drawn after the seed
+            aug = tr.tap_dls(learn, tr.augmented_taps(learn, progress=False), va, 32).train
+            tl.dls.train = aug if v['views'] == 'aug' else aug.new(dataset=Either(tl.dls.train.dataset, aug.dataset))
         if v.get('share'): tl.dls.train = tr.train_share(tl.dls.train, v['share'])   # a random share of the training photos
         if v.get('small'): tl.model = nn.Sequential(nn.Sequential(*list(late)[v['small']:]), learn.model[1]); tl.splitter = lambda m: [params(m[0]), params(m[1])]
         with tl.no_bar(): start_l = tl.get_preds(with_loss=True)[2].float()
