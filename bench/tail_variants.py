@@ -13,8 +13,8 @@ stages; `grad2` one epoch of the head conv alone, then 3 of the last stages; `e6
 1e-4; `htrial` one annealed epoch on activations pooled to half resolution, `third` (`third16` on bfloat16) one on a
 third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `cyc32`, `aug` and `mix`: 4 epochs, each a
 one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
-photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch. Where fewer stages train, what enters them is computed once
-from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
+photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch. Where fewer stages train,
+what enters them is computed once from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
 `bench/tasks.py --split-seeds`; a variant named twice runs twice (another draw of the shuffling).
