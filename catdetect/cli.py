@@ -115,7 +115,7 @@ def train(data:str, # Folder of photos: one sub-folder per class, or Oxford-IIIT
           out:str='model', # Where to save the model: OUT.json + OUT.safetensors (a name ending .pkl: a fastai pickle)
           arch:str='efficientnet_lite0', # Backbone
           epochs:int=None, # Epochs of whole-network fine-tuning after the head (default: the last stages, as long as that pays; 0: the head only; with --no-fast: fastai's fine_tune epochs)
-          budget:float=None, # Seconds the automatic fine-tuning may take at most (default: 3 epochs at most, `tail_epochs`)
+          budget:float=None, # Seconds the automatic fine-tuning may take at most (default: no limit but `tail_epochs` epochs)
           size:int=256, # Training image size
           pets:bool=False, # Label by Oxford-IIIT Pet names (uppercase first letter = cat) instead of folders
           fast:bool=True, # catdetect's fast CPU training (else fastbook's fine_tune as is)
