@@ -157,12 +157,18 @@ def flagged(learn, # A learner after `fit_head_fast` (its `label_issues`)
     return {i for i,f in enumerate(ds.items) if str(f) in suspects}
 
 # %% ../nbs/11_train.ipynb #tr100001
+@contextmanager
+def _quiet(learn, progress:bool):
+    "Inside the block, `learn`'s fits show fastai's progress bar and epoch table where `progress`, neither where not."
+    with (nullcontext() if progress else learn.no_bar()), (nullcontext() if progress else learn.no_logging()): yield learn
+
 def fine_tune_cached(learn, # A learner whose head was fitted (e.g. by `fit_linear_head`)
                      epochs:int, # Epochs of whole-network training
                      lr:float=1e-4, # Largest learning rate (the body gets lr/10 at its start)
-                     bs:int=32): # Batch size
+                     bs:int=32, # Batch size
+                     progress:bool=True): # Show the decoding's progress, fastai's progress bar and epoch table
     "Fine-tune the whole network for `epochs` with fastai's one-cycle schedule, on images decoded once, in bfloat16, without the photos flagged as mislabelled."
-    with cached_training(learn, bs, leave_out=flagged(learn)): learn.fit_one_cycle(epochs, slice(lr/10, lr), pct_start=0.3)
+    with cached_training(learn, bs, progress=progress, leave_out=flagged(learn)), _quiet(learn, progress): learn.fit_one_cycle(epochs, slice(lr/10, lr), pct_start=0.3)
     return learn
 
 # %% ../nbs/11_train.ipynb #c0481a20
@@ -278,7 +284,7 @@ def _unfrozen(tl, progress):
     "`tl` unfrozen inside the block, with fastai's progress bar and epoch table where `progress`; its frozen flags put back after, even if interrupted."
     grads = [p.requires_grad for p in tl.model.parameters()]
     try:
-        with (nullcontext() if progress else tl.no_bar()), (nullcontext() if progress else tl.no_logging()): tl.unfreeze(); yield tl
+        with _quiet(tl, progress): tl.unfreeze(); yield tl
     finally:
         for p,g in zip(tl.model.parameters(), grads): p.requires_grad_(g)   # frozen again where it was
 
@@ -612,7 +618,7 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
                      lr:float|None=None, # Learning rate of the fine-tuning epochs (default 1e-3 automatic, 1e-4 `epochs=N`, fastai's 2e-3 with `fast=False`)
                      seed:int|None=42, # Seed for repeatable runs (None: not seeded)
                      pretrained:bool=True, # Start from ImageNet weights
-                     progress:bool=True, # Fast path: progress bars, the table of results and the label-issue summary
+                     progress:bool=True, # Progress bars and fastai's epoch table; on the fast path also the table of results and the label-issue summary
                      **kwargs): # Passed to `create_learner` (e.g. `metrics`, `cbs`)
     "Train an image classifier on `dls` and return fastai's `Learner`: fast on a CPU by default, fastbook's `fine_tune` with `fast=False`."
     if epochs is not None and not _at_least_0(epochs, whole=True): raise CatdetectError(f"epochs={epochs!r} is not a number of epochs (a whole number, 0 or more).", "Leave it out for the automatic choice, or give 0 (the head only) or more epochs of whole-network fine-tuning.")
@@ -621,12 +627,12 @@ def train_classifier(dls, # DataLoaders, e.g. from `pets_dls` or `folder_dls`
     if seed is not None: set_seed(seed, reproducible=True)
     if not fast:
         learn = create_learner(dls, arch, pretrained=pretrained, **kwargs)
-        learn.fine_tune(max(1, epochs or 1), base_lr=lr or 2e-3)
+        with _quiet(learn, progress): learn.fine_tune(max(1, epochs or 1), base_lr=lr or 2e-3)
         return learn
     learn = create_learner(dls, arch, pretrained=pretrained, lin_ftrs=[], ps=0., **kwargs)
     auto = epochs is None and tail_split(learn.model) is not None and len(dls.valid_ds) > 0
     fit_head_fast(learn, views=views, wd=wd, label_issues=label_issues, seed=seed or 0, tap=auto, progress=progress)
-    if epochs: fine_tune_cached(learn, epochs, lr=lr or 1e-4)
+    if epochs: fine_tune_cached(learn, epochs, lr=lr or 1e-4, progress=progress)
     if epochs is None: _choose_fine_tuning(learn, auto, budget, lr or 1e-3, progress)
     return learn
 
