@@ -11,7 +11,7 @@ half resolution; `small` only the last block stage and the head conv; `grad` one
 stages; `grad2` one epoch of the head conv alone, then 3 of the last stages; `e6` 6 epochs; `lr3` the last stages at
 3e-5; `lr4` the last stages and the head at 1e-4 (`epochs=N`'s rate); `lr4s` the last stages at 1e-5, the head at
 1e-4; `htrial` one annealed epoch on activations pooled to half resolution, `third` (`third16` on bfloat16) one on a
-third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `cyc32`, `aug` and `mix`: 4 epochs, each a
+third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `cyc32`, `aug` and `mix`: 4 epochs (`cyc6`: 6), each a
 one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
 photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch. Where fewer stages train,
 what enters them is computed once from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
@@ -36,6 +36,7 @@ VARIANTS = dict(
     e2=dict(epochs=2),                            # 2 epochs of one cycle: annealed at the end of the second
     cyc=dict(cycles=4),                           # each epoch a one-cycle schedule of its own: annealed at the end of every epoch
     cyc32=dict(bf16=False, cycles=4),             # the same in float32
+    cyc6=dict(bf16=False, cycles=6),              # the same for 6 epochs: do the 5th and 6th still gain?
     lr4=dict(bf16=False, lr=1e-4),                # one rate for the last stages and the head, `epochs=N`'s 1e-4
     lr4s=dict(bf16=False, lr=slice(1e-5, 1e-4)),  # the last stages at 1e-5, the head at 1e-4
     htrial=dict(bf16=False, half=1, cycles=1),    # one annealed epoch on activations pooled to half resolution (a quarter of the work): a cheap trial
