@@ -13,7 +13,9 @@ stages; `grad2` one epoch of the head conv alone, then 3 of the last stages; `e6
 1e-4; `htrial` one annealed epoch on activations pooled to half resolution, `third` (`third16` on bfloat16) one on a
 third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `cyc32`, `aug` and `mix`: 4 epochs (`cyc6`: 6), each a
 one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
-photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch. Where fewer stages train,
+photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch; `ls` as `cyc32` on label-smoothed
+cross-entropy (eps 0.1), `wd1` with weight decay 0.1, `dp1` and `dp2` with stochastic depth (0.1, 0.2) in the last
+stages' residual blocks, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations. Where fewer stages train,
 what enters them is computed once from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
@@ -45,6 +47,11 @@ VARIANTS = dict(
     sixth=dict(bf16=False, cycles=1, share=1/6),  # one annealed epoch on a sixth of the training photos: a cheaper trial
     aug=dict(bf16=False, cycles=4, views='aug'),  # `fine_tune_tail`'s epochs (float32, 4 cycles) on one augmented view of each photo (`augmented_taps`)
     mix=dict(bf16=False, cycles=4, views='mix'),  # the same on the centred and the augmented view, one of the two drawn at random per photo and epoch
+    ls=dict(bf16=False, cycles=4, smooth=0.1),    # `cyc32` trained on label-smoothed cross-entropy (fastai's `LabelSmoothingCrossEntropyFlat`, eps 0.1); judged on plain cross-entropy
+    wd1=dict(bf16=False, cycles=4, wd=0.1),       # `cyc32` with ten times fastai's weight decay (0.1)
+    dp1=dict(bf16=False, cycles=4, drop_path=0.1),  # `cyc32` with stochastic depth in the last stages' residual blocks (timm's `DropPath`, 0.1 each)
+    dp2=dict(bf16=False, cycles=4, drop_path=0.2),  # the same at 0.2
+    mx=dict(bf16=False, cycles=4, mixup=0.4),     # `cyc32` with mixup of the stored activations (fastai's `MixUp`, alpha 0.4: manifold mixup at the last stages' input)
 )
 
 
@@ -59,7 +66,7 @@ class Either:
 
 def run(path, noise, names, seed=None, split_seed=42):
     import torch, torch.nn.functional as F
-    from fastai.vision.all import Callback, params, nn, set_seed
+    from fastai.vision.all import Callback, params, nn, set_seed, LabelSmoothingCrossEntropyFlat, MixUp
     from catdetect.engines import body_features
     from catdetect.models import tail_split
     import catdetect.train as tr
@@ -87,7 +94,7 @@ def run(path, noise, names, seed=None, split_seed=42):
         def before_validate(s): s.losses = []
         def after_batch(s):
             if s.training: return
-            with s.learn.loss_not_reduced(): s.losses.append(s.learn.loss_func(s.pred, *s.yb).detach().float())
+            s.losses.append(F.cross_entropy(s.pred.float(), s.yb[0], reduction='none').detach())   # plain cross-entropy, whatever the variant trains on
         def before_batch(s):
             if s.training and s.epoch < s.half: s.learn.xb = (F.avg_pool2d(s.xb[0], 2),)
         def after_epoch(s):
@@ -115,17 +122,24 @@ def run(path, noise, names, seed=None, split_seed=42):
         with tl.no_bar(): start_l = tl.get_preds(with_loss=True)[2].float()
         start = means(start_l)
         h0 = held_err(tl.model, h)
+        if v.get('smooth'): tl.loss_func = LabelSmoothingCrossEntropyFlat(eps=v['smooth'])
+        if v.get('wd'): tl.wd = v['wd']
+        paths = [m for m in tl.model.modules() if getattr(m, 'has_skip', False) and hasattr(m, 'drop_path')]
+        if v.get('drop_path'):
+            from timm.layers import DropPath
+            for m in paths: m.drop_path = DropPath(v['drop_path'])
         tk = Track(tl.model, h, v.get('half', 0))
         with tl.no_bar(), tl.no_logging():
             tl.unfreeze()
             for _ in range(v.get('cycles', 1)):
-                tl.fit_one_cycle(1 if v.get('then') or v.get('cycles') else v.get('epochs', 4), v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk])
+                tl.fit_one_cycle(1 if v.get('then') or v.get('cycles') else v.get('epochs', 4), v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk] + ([MixUp(v['mixup'])] if v.get('mixup') else []))
         if v.get('then'):
             tl = tr.tail_learner(learn, tr.tap_dls(learn, acts, vacts, 32))
             tk2 = Track(tl.model, hacts, 0)
             with tl.no_bar(), tl.no_logging():
                 tl.unfreeze(); tl.fit_one_cycle(v['then'], v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk2])
             tk.rows += tk2.rows
+        for m in paths: m.drop_path = nn.Identity()   # as the model is saved
         best, kept = start_l, 0   # the epochs `KeepBest` keeps: each must beat the best before it (`beats`, z=2)
         for r in tk.rows:
             if not tr.beats(r[3], best): break
