@@ -15,7 +15,7 @@ third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `
 one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
 photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch; `ls` as `cyc32` on label-smoothed
 cross-entropy (eps 0.1), `wd1` with weight decay 0.1, `dp1` and `dp2` with stochastic depth (0.1, 0.2) in the last
-stages' residual blocks, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations. Where fewer stages train,
+stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations. Where fewer stages train,
 what enters them is computed once from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
@@ -51,6 +51,7 @@ VARIANTS = dict(
     wd1=dict(bf16=False, cycles=4, wd=0.1),       # `cyc32` with ten times fastai's weight decay (0.1)
     dp1=dict(bf16=False, cycles=4, drop_path=0.1),  # `cyc32` with stochastic depth in the last stages' residual blocks (timm's `DropPath`, 0.1 each)
     dp2=dict(bf16=False, cycles=4, drop_path=0.2),  # the same at 0.2
+    flip=dict(bf16=False, cycles=4, flip=True),   # `cyc32` with half of each training batch's stored activations mirrored left-right (a feature-space flip)
     mx=dict(bf16=False, cycles=4, mixup=0.4),     # `cyc32` with mixup of the stored activations (fastai's `MixUp`, alpha 0.4: manifold mixup at the last stages' input)
 )
 
@@ -89,7 +90,7 @@ def run(path, noise, names, seed=None, split_seed=42):
 
     class Track(Callback):
         order = 60
-        def __init__(s, net, h, half): s.net, s.h, s.half, s.rows = net, h, half, []
+        def __init__(s, net, h, half, flip=False): s.net, s.h, s.half, s.flip, s.rows = net, h, half, flip, []
         def before_fit(s): s.t = time.time()
         def before_validate(s): s.losses = []
         def after_batch(s):
@@ -97,6 +98,8 @@ def run(path, noise, names, seed=None, split_seed=42):
             s.losses.append(F.cross_entropy(s.pred.float(), s.yb[0], reduction='none').detach())   # plain cross-entropy, whatever the variant trains on
         def before_batch(s):
             if s.training and s.epoch < s.half: s.learn.xb = (F.avg_pool2d(s.xb[0], 2),)
+            if s.training and s.flip:   # half of the batch mirrored left-right, drawn per batch
+                x = s.xb[0].clone(); m = torch.rand(len(x)) < 0.5; x[m] = x[m].flip(-1); s.learn.xb = (x,)
         def after_epoch(s):
             sec = time.time() - s.t
             l = torch.cat(s.losses)
@@ -128,7 +131,7 @@ def run(path, noise, names, seed=None, split_seed=42):
         if v.get('drop_path'):
             from timm.layers import DropPath
             for m in paths: m.drop_path = DropPath(v['drop_path'])
-        tk = Track(tl.model, h, v.get('half', 0))
+        tk = Track(tl.model, h, v.get('half', 0), v.get('flip', False))
         with tl.no_bar(), tl.no_logging():
             tl.unfreeze()
             for _ in range(v.get('cycles', 1)):
