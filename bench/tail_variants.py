@@ -127,8 +127,9 @@ def run(path, noise, names, seed=None, split_seed=42):
         h0 = held_err(tl.model, h)
         if v.get('smooth'): tl.loss_func = LabelSmoothingCrossEntropyFlat(eps=v['smooth'])
         if v.get('wd'): tl.wd = v['wd']
-        paths = [m for m in tl.model.modules() if getattr(m, 'has_skip', False) and hasattr(m, 'drop_path')]
-        if v.get('drop_path'):
+        paths = [m for m in tl.model.modules() if v.get('drop_path') and getattr(m, 'has_skip', False) and hasattr(m, 'drop_path')]
+        saved = [m.drop_path for m in paths]   # what the blocks had (`nn.Identity`: no stochastic depth), put back after training
+        if paths:
             from timm.layers import DropPath
             for m in paths: m.drop_path = DropPath(v['drop_path'])
         tk = Track(tl.model, h, v.get('half', 0), v.get('flip', False))
@@ -142,7 +143,7 @@ def run(path, noise, names, seed=None, split_seed=42):
             with tl.no_bar(), tl.no_logging():
                 tl.unfreeze(); tl.fit_one_cycle(v['then'], v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk2])
             tk.rows += tk2.rows
-        for m in paths: m.drop_path = nn.Identity()   # as the model is saved
+        for m, d in zip(paths, saved): m.drop_path = d   # as the model is saved
         best, kept = start_l, 0   # the epochs `KeepBest` keeps: each must beat the best before it (`beats`, z=2)
         for r in tk.rows:
             if not tr.beats(r[3], best): break
