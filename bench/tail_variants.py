@@ -15,7 +15,7 @@ third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `
 one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
 photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch; `ls` as `cyc32` on label-smoothed
 cross-entropy (eps 0.1), `wd1` with weight decay 0.1, `dp1` and `dp2` with stochastic depth (0.1, 0.2) in the last
-stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations. Where fewer stages train,
+stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations., `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way Where fewer stages train,
 what enters them is computed once from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
@@ -53,6 +53,7 @@ VARIANTS = dict(
     dp2=dict(bf16=False, cycles=4, drop_path=0.2),  # the same at 0.2
     flip=dict(bf16=False, cycles=4, flip=True),   # `cyc32` with half of each training batch's stored activations mirrored left-right (a feature-space flip)
     mx=dict(bf16=False, cycles=4, mixup=0.4),     # `cyc32` with mixup of the stored activations (fastai's `MixUp`, alpha 0.4: manifold mixup at the last stages' input)
+    wise=dict(bf16=False, cycles=4, wise=(0.25, 0.5, 0.75)),  # `cyc32`, then its weights interpolated with the starting ones (WiSE-FT, Wortsman et al. 2022) at each share
 )
 
 
@@ -133,6 +134,7 @@ def run(path, noise, names, seed=None, split_seed=42):
             from timm.layers import DropPath
             for m in paths: m.drop_path = DropPath(v['drop_path'])
         tk = Track(tl.model, h, v.get('half', 0), v.get('flip', False))
+        s0 = copy.deepcopy(tl.model.state_dict())   # the starting weights (`wise` interpolates towards them)
         with tl.no_bar(), tl.no_logging():
             tl.unfreeze()
             for _ in range(v.get('cycles', 1)):
@@ -144,11 +146,19 @@ def run(path, noise, names, seed=None, split_seed=42):
                 tl.unfreeze(); tl.fit_one_cycle(v['then'], v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk2])
             tk.rows += tk2.rows
         for m, d in zip(paths, saved): m.drop_path = d   # as the model is saved
+        wise = []
+        if v.get('wise'):   # (1-share) of the starting weights plus share of the trained ones: validation loss / expected error, held-out error
+            s1 = copy.deepcopy(tl.model.state_dict())
+            for w in v['wise']:
+                tl.model.load_state_dict({k: (1-w)*s0[k] + w*t if t.is_floating_point() else t for k, t in s1.items()})
+                with tl.no_bar(): wl = tl.get_preds(with_loss=True)[2].float()
+                wise.append((w, means(wl), held_err(tl.model, h)))
+            tl.model.load_state_dict(s1)
         best, kept = start_l, 0   # the epochs `KeepBest` keeps: each must beat the best before it (`beats`, z=2)
         for r in tk.rows:
             if not tr.beats(r[3], best): break
             best, kept = r[3], kept+1
-        out[name if name not in out else f'{name}.{len(out)}'] = (start, h0, [r[:3] for r in tk.rows], kept)   # a variant named twice: two draws
+        out[name if name not in out else f'{name}.{len(out)}'] = (start, h0, [r[:3] for r in tk.rows], kept, wise)   # a variant named twice: two draws
     return out
 
 
@@ -167,6 +177,7 @@ if __name__ == '__main__':
     for s in a.sets:
         for noise in a.noise:
             for seed in a.seeds:
-                for name, (start, h0, rows, kept) in run(str(Path(a.data)/s), noise, a.variants, seed, a.split_seed).items():
+                for name, (start, h0, rows, kept, wise) in run(str(Path(a.data)/s), noise, a.variants, seed, a.split_seed).items():
                     print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {seed} | {name} | {start[0]:.3f} / {start[1]:.4f}, {h0:.2%} | "
                           + '; '.join(f'{l[0]:.3f} / {l[1]:.4f}, {e:.2%}, {t:.1f}s' for l, e, t in rows) + f" | {kept}, {(rows[kept-1][1] if kept else h0):.2%} |", flush=True)
+                    for w, l, e in wise: print(f"| {s} | | {seed} | {name} at {w:.2f} of the way | | {l[0]:.3f} / {l[1]:.4f}, {e:.2%} | |", flush=True)
