@@ -15,7 +15,7 @@ third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `
 one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
 photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch; `ls` as `cyc32` on label-smoothed
 cross-entropy (eps 0.1), `wd1` with weight decay 0.1, `dp1` and `dp2` with stochastic depth (0.1, 0.2) in the last
-stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations., `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way Where fewer stages train,
+stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations, `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way. Where fewer stages train,
 what enters them is computed once from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
