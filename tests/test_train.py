@@ -1,11 +1,12 @@
 "Fast training: same pipeline as fastai's validation, deterministic, fastai's API intact."
-import shutil
+import functools, shutil
 import pytest, torch
 from catdetect.data import folder_dls, pets_dls
 from catdetect.models import create_learner
 from catdetect.data import dls_images, valid_batch_tfms
 from catdetect.models import CPUMixedPrecision, bf16_ok
 from catdetect.engines import body_features
+import catdetect.train as tr
 from catdetect.train import train_classifier, fit_linear_head, FrozenBatchNorm, fine_tune_cached
 
 
@@ -37,14 +38,16 @@ def test_seeded_runs_are_identical(pets_dir):
     assert torch.equal(a.model[1][-1].weight, b.model[1][-1].weight)
 
 
-def test_the_automatic_choice_says_what_it_chose_and_reports_the_model_it_returns(pets_dir):
-    "train_classifier's default: the last row of its table is the model the user gets (float32, fastai's own validate)."
+@pytest.mark.parametrize('bar', [None, 0.])
+def test_the_automatic_choice_says_what_it_chose_and_reports_the_model_it_returns(pets_dir, monkeypatch, bar):
+    "train_classifier's default: the last row of its table is the model the user gets (float32, fastai's own validate); with the trial's bar at 0 (`trial_gain=0.`) a trial runs whatever the head's error."
+    if bar is not None: monkeypatch.setattr(tr, 'fine_tune_tail', functools.partial(tr.fine_tune_tail, trial_gain=bar))
     learn = train_classifier(pets_dls(pets_dir, size=64, bs=8), seed=1, progress=False)
     choice = learn.fine_tuning
-    assert choice['trial'] in (True, False), choice   # EfficientNet-Lite0: the trial epoch of its last stages ran
-    if choice['trial']: assert choice['why'].startswith(('fine-tuned the last stages', 'head only: a trial epoch took')) and 1 <= choice['tried'] <= 4 and choice['trial_gain'] >= 0.005, choice
+    assert choice['trial'] in (True, False), choice   # EfficientNet-Lite0: its last stages can be fine-tuned alone
+    if choice['trial']: assert choice['why'].startswith(('fine-tuned the last stages', 'head only: a trial epoch took')) and 1 <= choice['tried'] <= 4 and choice['trial_gain'] >= (bar or 0.005), choice
+    elif choice['why'].startswith("head only: the head's expected error on the"): assert bar is None and choice['tried'] == 0 and choice['after'] == choice['before'], choice   # the head all but sure: no trial could pass, none ran
     else: assert choice['why'].startswith("head only: a trial epoch of the last stages on 17% of the training photos") and choice['tried'] == 0 and choice['after'] == choice['before'], choice
-    assert (choice['epochs'] > 0) == choice['why'].startswith('fine-tuned') and not hasattr(learn, 'taps')
     with learn.no_bar(): loss, err = learn.validate()
     assert abs(float(err) - learn.fast_fit[-1]['error_rate']) < 1e-6 and abs(float(loss) - learn.fast_fit[-1]['valid_loss']) < 1e-3
 
