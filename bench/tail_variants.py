@@ -15,7 +15,7 @@ third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `
 one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
 photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch; `ls` as `cyc32` on label-smoothed
 cross-entropy (eps 0.1), `wd1` with weight decay 0.1, `dp1` and `dp2` with stochastic depth (0.1, 0.2) in the last
-stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations, `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way. Where fewer stages train,
+stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations, `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way, `ens` as `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's. Where fewer stages train,
 what enters them is computed once from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
@@ -53,7 +53,8 @@ VARIANTS = dict(
     dp2=dict(bf16=False, cycles=4, drop_path=0.2),  # the same at 0.2
     flip=dict(bf16=False, cycles=4, flip=True),   # `cyc32` with half of each training batch's stored activations mirrored left-right (a feature-space flip)
     mx=dict(bf16=False, cycles=4, mixup=0.4),     # `cyc32` with mixup of the stored activations (fastai's `MixUp`, alpha 0.4: manifold mixup at the last stages' input)
-    wise=dict(bf16=False, cycles=4, wise=(0.25, 0.5, 0.75)),  # `cyc32`, then its weights interpolated with the starting ones (WiSE-FT, Wortsman et al. 2022) at each share
+    wise=dict(bf16=False, cycles=4, wise=(0.25, 0.5, 0.75)),
+    ens=dict(bf16=False, cycles=4, ens=True),     # `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's (two passes through the last stages at prediction)  # `cyc32`, then its weights interpolated with the starting ones (WiSE-FT, Wortsman et al. 2022) at each share
 )
 
 
@@ -84,10 +85,11 @@ def run(path, noise, names, seed=None, split_seed=42):
     def means(l):   # the mean loss and the expected error (`expected_error`) of per-photo losses `l`
         return float(l.mean()), float(tr.expected_error(l).mean())
 
-    def held_err(net, h):
+    def held_probs(net, h):
         net.eval()
-        with torch.no_grad(): p = torch.cat([net(h[i:i+64].float()) for i in range(0, len(h), 64)])
-        return float((p.argmax(1) != yh).float().mean())
+        with torch.no_grad(): return torch.cat([net(h[i:i+64].float()) for i in range(0, len(h), 64)]).softmax(1)
+
+    def held_err(net, h): return float((held_probs(net, h).argmax(1) != yh).float().mean())
 
     class Track(Callback):
         order = 60
@@ -154,6 +156,11 @@ def run(path, noise, names, seed=None, split_seed=42):
                 with tl.no_bar(): wl = tl.get_preds(with_loss=True)[2].float()
                 wise.append((w, means(wl), held_err(tl.model, h)))
             tl.model.load_state_dict(s1)
+        if v.get('ens'):   # the mean of the trained and the starting weights' probabilities, as `wise` rows (validation: its loss / expected error)
+            vx, vy = torch.stack([x for x, _ in tl.dls.valid.dataset]), torch.tensor([int(y) for _, y in tl.dls.valid.dataset])
+            s1 = copy.deepcopy(tl.model.state_dict()); p1, vp1 = held_probs(tl.model, h), held_probs(tl.model, vx)
+            tl.model.load_state_dict(s0); p0, vp0 = held_probs(tl.model, h), held_probs(tl.model, vx); tl.model.load_state_dict(s1)
+            wise.append(('mean', means(F.nll_loss(((vp0+vp1)/2).log(), vy, reduction='none')), float((((p0+p1)/2).argmax(1) != yh).float().mean())))
         best, kept = start_l, 0   # the epochs `KeepBest` keeps: each must beat the best before it (`beats`, z=2)
         for r in tk.rows:
             if not tr.beats(r[3], best): break
@@ -180,4 +187,4 @@ if __name__ == '__main__':
                 for name, (start, h0, rows, kept, wise) in run(str(Path(a.data)/s), noise, a.variants, seed, a.split_seed).items():
                     print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {seed} | {name} | {start[0]:.3f} / {start[1]:.4f}, {h0:.2%} | "
                           + '; '.join(f'{l[0]:.3f} / {l[1]:.4f}, {e:.2%}, {t:.1f}s' for l, e, t in rows) + f" | {kept}, {(rows[kept-1][1] if kept else h0):.2%} |", flush=True)
-                    for w, l, e in wise: print(f"| {s} | | {seed} | {name} at {w:.2f} of the way | | {l[0]:.3f} / {l[1]:.4f}, {e:.2%} | |", flush=True)
+                    for w, l, e in wise: print(f"| {s} | | {seed} | {name} {f'at {w:.2f} of the way' if isinstance(w, float) else 'probabilities averaged with the head'} | | {l[0]:.3f} / {l[1]:.4f}, {e:.2%} | |", flush=True)
