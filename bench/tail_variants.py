@@ -53,8 +53,8 @@ VARIANTS = dict(
     dp2=dict(bf16=False, cycles=4, drop_path=0.2),  # the same at 0.2
     flip=dict(bf16=False, cycles=4, flip=True),   # `cyc32` with half of each training batch's stored activations mirrored left-right (a feature-space flip)
     mx=dict(bf16=False, cycles=4, mixup=0.4),     # `cyc32` with mixup of the stored activations (fastai's `MixUp`, alpha 0.4: manifold mixup at the last stages' input)
-    wise=dict(bf16=False, cycles=4, wise=(0.25, 0.5, 0.75)),
-    ens=dict(bf16=False, cycles=4, ens=True),     # `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's (two passes through the last stages at prediction)  # `cyc32`, then its weights interpolated with the starting ones (WiSE-FT, Wortsman et al. 2022) at each share
+    wise=dict(bf16=False, cycles=4, wise=(0.25, 0.5, 0.75)),  # `cyc32`, then its weights interpolated with the starting ones (WiSE-FT, Wortsman et al. 2022) at each share
+    ens=dict(bf16=False, cycles=4, ens=True),     # `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's (two passes through the last stages at prediction)
 )
 
 
@@ -148,24 +148,24 @@ def run(path, noise, names, seed=None, split_seed=42):
                 tl.unfreeze(); tl.fit_one_cycle(v['then'], v.get('lr', slice(1e-5, 1e-3)), cbs=[tr.CPUMixedPrecision(v.get('bf16')), tk2])
             tk.rows += tk2.rows
         for m, d in zip(paths, saved): m.drop_path = d   # as the model is saved
-        wise = []
+        extra = []   # rows after the epochs: `wise`'s interpolations, `ens`'s averaged probabilities
         if v.get('wise'):   # (1-share) of the starting weights plus share of the trained ones: validation loss / expected error, held-out error
             s1 = copy.deepcopy(tl.model.state_dict())
             for w in v['wise']:
                 tl.model.load_state_dict({k: (1-w)*s0[k] + w*t if t.is_floating_point() else t for k, t in s1.items()})
                 with tl.no_bar(): wl = tl.get_preds(with_loss=True)[2].float()
-                wise.append((w, means(wl), held_err(tl.model, h)))
+                extra.append((w, means(wl), held_err(tl.model, h)))
             tl.model.load_state_dict(s1)
-        if v.get('ens'):   # the mean of the trained and the starting weights' probabilities, as `wise` rows (validation: its loss / expected error)
+        if v.get('ens'):   # the mean of the trained and the starting weights' probabilities, as `extra` rows (validation: its loss / expected error)
             vx, vy = torch.stack([x for x, _ in tl.dls.valid.dataset]), torch.tensor([int(y) for _, y in tl.dls.valid.dataset])
             s1 = copy.deepcopy(tl.model.state_dict()); p1, vp1 = held_probs(tl.model, h), held_probs(tl.model, vx)
             tl.model.load_state_dict(s0); p0, vp0 = held_probs(tl.model, h), held_probs(tl.model, vx); tl.model.load_state_dict(s1)
-            wise.append(('mean', means(F.nll_loss(((vp0+vp1)/2).log(), vy, reduction='none')), float((((p0+p1)/2).argmax(1) != yh).float().mean())))
+            extra.append(('mean', means(F.nll_loss(((vp0+vp1)/2).log(), vy, reduction='none')), float((((p0+p1)/2).argmax(1) != yh).float().mean())))
         best, kept = start_l, 0   # the epochs `KeepBest` keeps: each must beat the best before it (`beats`, z=2)
         for r in tk.rows:
             if not tr.beats(r[3], best): break
             best, kept = r[3], kept+1
-        out[name if name not in out else f'{name}.{len(out)}'] = (start, h0, [r[:3] for r in tk.rows], kept, wise)   # a variant named twice: two draws
+        out[name if name not in out else f'{name}.{len(out)}'] = (start, h0, [r[:3] for r in tk.rows], kept, extra)   # a variant named twice: two draws
     return out
 
 
@@ -184,7 +184,7 @@ if __name__ == '__main__':
     for s in a.sets:
         for noise in a.noise:
             for seed in a.seeds:
-                for name, (start, h0, rows, kept, wise) in run(str(Path(a.data)/s), noise, a.variants, seed, a.split_seed).items():
+                for name, (start, h0, rows, kept, extra) in run(str(Path(a.data)/s), noise, a.variants, seed, a.split_seed).items():
                     print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {seed} | {name} | {start[0]:.3f} / {start[1]:.4f}, {h0:.2%} | "
                           + '; '.join(f'{l[0]:.3f} / {l[1]:.4f}, {e:.2%}, {t:.1f}s' for l, e, t in rows) + f" | {kept}, {(rows[kept-1][1] if kept else h0):.2%} |", flush=True)
-                    for w, l, e in wise: print(f"| {s} | | {seed} | {name} {f'at {w:.2f} of the way' if isinstance(w, float) else 'probabilities averaged with the head'} | | {l[0]:.3f} / {l[1]:.4f}, {e:.2%} | |", flush=True)
+                    for w, l, e in extra: print(f"| {s} | | {seed} | {name} {f'at {w:.2f} of the way' if isinstance(w, float) else 'probabilities averaged with the head'} | | {l[0]:.3f} / {l[1]:.4f}, {e:.2%} | |", flush=True)

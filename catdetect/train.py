@@ -355,12 +355,12 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     before,losses = _scores(tl, vacts, yv) if vout is None else _head_scores(vout, yv)   # the head's own figures: no pass through the last stages
     skip = flagged(learn, 'valid')
     start = losses[[i for i in range(len(yv)) if i not in skip]]   # the head's loss on each validation photo not flagged
-    e0 = expected_error(start)
-    if float(e0.mean()) < trial_gain: return dict(epochs=0, tried=0, trial=False, trial_gain=0., before=before, after=before, seconds=time.time()-t0,   # no trial can gain what is not there
-                                                   why=f"head only: the head's expected error on the {len(start)} validation photos not flagged is {float(e0.mean()):.4f}, below the {trial_gain:g} a trial must gain")
+    e0 = expected_error(start); m0 = float(e0.mean())
+    if m0 < trial_gain: return dict(epochs=0, tried=0, trial=False, trial_gain=0., before=before, after=before, seconds=time.time()-t0,   # no trial can gain what is not there
+                                    why=f"head only: the head's expected error on the {len(start)} validation photos not flagged is {m0:.4f}, below the {trial_gain:g} a trial must gain")
     e1 = expected_error(trial_losses(tl, lrs, 1, share, progress))   # the trial only decides: fine-tuning starts from the head
     trial,gain = beats(e1, e0, z, trial_gain),float((e0-e1).mean())
-    moved = f"the expected error of the {len(start)} validation photos not flagged from {float(e0.mean()):.4f} to {float(e1.mean()):.4f}"
+    moved = f"the expected error of the {len(start)} validation photos not flagged from {m0:.4f} to {float(e1.mean()):.4f}"
     if not trial: return dict(epochs=0, tried=0, trial=False, trial_gain=gain, before=before, after=before, seconds=time.time()-t0,
                               why=f"head only: a trial epoch of the last stages on {share:.0%} of the training photos took {moved}, not {trial_gain:g} lower beyond its noise")
     if augmented is not None: tl.dls.train = tap_dls(learn, augmented(), vacts, bs).train   # the trial's evidence stands; the epochs see augmented photos
