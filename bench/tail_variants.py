@@ -15,7 +15,7 @@ third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `
 one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
 photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch; `ls` as `cyc32` on label-smoothed
 cross-entropy (eps 0.1), `wd1` with weight decay 0.1, `dp1` and `dp2` with stochastic depth (0.1, 0.2) in the last
-stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations, `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way, `ens` as `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's. Where fewer stages train,
+stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations, `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way, `ens` as `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's, `refit` as `cyc32`, then the head refitted by logistic regression on the trained last stages' features at each penalty. Where fewer stages train,
 what enters them is computed once from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
@@ -55,6 +55,7 @@ VARIANTS = dict(
     mx=dict(bf16=False, cycles=4, mixup=0.4),     # `cyc32` with mixup of the stored activations (fastai's `MixUp`, alpha 0.4: manifold mixup at the last stages' input)
     wise=dict(bf16=False, cycles=4, wise=(0.25, 0.5, 0.75)),  # `cyc32`, then its weights interpolated with the starting ones (WiSE-FT, Wortsman et al. 2022) at each share
     ens=dict(bf16=False, cycles=4, ens=True),     # `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's (two passes through the last stages at prediction)
+    refit=dict(bf16=False, cycles=4, refit=True), # `cyc32`, then the head refitted by logistic regression (as `fit_linear_head`) on the trained last stages' features, at each penalty of `wd_grid`
 )
 
 
@@ -161,6 +162,24 @@ def run(path, noise, names, seed=None, split_seed=42):
             s1 = copy.deepcopy(tl.model.state_dict()); p1, vp1 = held_probs(tl.model, h), held_probs(tl.model, vx)
             tl.model.load_state_dict(s0); p0, vp0 = held_probs(tl.model, h), held_probs(tl.model, vx); tl.model.load_state_dict(s1)
             extra.append(('mean', means(F.nll_loss(((vp0+vp1)/2).log(), vy, reduction='none')), float((((p0+p1)/2).argmax(1) != yh).float().mean())))
+        if v.get('refit'):   # the head refitted on what the trained last stages give the training photos: validation loss / expected error, held-out error, per penalty
+            feat = nn.Sequential(tl.model[0], *tl.model[1][:2]).eval()   # last stages, pooling, flatten
+            def fx(t):
+                with torch.no_grad(): return torch.cat([feat(t[i:i+64].float()) for i in range(0, len(t), 64)])
+            rows = tl.dls.train.dataset
+            X, y = fx(torch.stack([x for x, _ in rows])), torch.tensor([int(t) for _, t in rows])
+            vx, vy = torch.stack([x for x, _ in tl.dls.valid.dataset]), torch.tensor([int(t) for _, t in tl.dls.valid.dataset])
+            Xv, Xh = fx(vx), fx(h)
+            Xn, mu, var = tr.standardize(X); Z, Q = tr.row_space(Xn)
+            t_cv = time.time(); cv = tr.cv_penalty(X, y, torch.arange(len(y)), len(dls.vocab), grid=(1e-5, 3e-5, 1e-4, 3e-4) + tr.wd_grid); t_cv = time.time() - t_cv
+            with torch.no_grad(): pv = torch.cat([tl.model.eval()(vx[i:i+64].float()) for i in range(0, len(vx), 64)])
+            extra.append((f'refit: trained head (cross-validation {t_cv:.1f} s), valid errors ' + str(int((pv.argmax(1) != vy).sum())), means(F.cross_entropy(pv, vy, reduction='none')), held_err(tl.model, h)))
+            for wd in (1e-5, 3e-5, 1e-4, 3e-4, 1e-3):
+                Wb = tr.fit_logistic_folds(Z, y, torch.ones(1, len(y), dtype=torch.bool), len(dls.vocab), wd, max_iter=300)[0]
+                W, b = (Wb[:, :-1] if Q is None else Wb[:, :-1]@Q.T), Wb[:, -1]
+                lg = lambda A: ((A-mu)/torch.sqrt(var+1e-5))@W.T + b
+                vl = F.cross_entropy(lg(Xv), vy, reduction='none')
+                extra.append((f'refit wd {wd:g}' + (' (cv)' if wd == cv['wd'] else '') + f", valid errors {int((lg(Xv).argmax(1) != vy).sum())}", means(vl), float((lg(Xh).argmax(1) != yh).float().mean())))
         best, kept = start_l, 0   # the epochs `KeepBest` keeps: each must beat the best before it (`beats`, z=2)
         for r in tk.rows:
             if not tr.beats(r[3], best): break
@@ -187,4 +206,4 @@ if __name__ == '__main__':
                 for name, (start, h0, rows, kept, extra) in run(str(Path(a.data)/s), noise, a.variants, seed, a.split_seed).items():
                     print(f"| {s} | {'clean' if not noise else f'{noise:.0%} flipped'} | {seed} | {name} | {start[0]:.3f} / {start[1]:.4f}, {h0:.2%} | "
                           + '; '.join(f'{l[0]:.3f} / {l[1]:.4f}, {e:.2%}, {t:.1f}s' for l, e, t in rows) + f" | {kept}, {(rows[kept-1][1] if kept else h0):.2%} |", flush=True)
-                    for w, l, e in extra: print(f"| {s} | | {seed} | {name} {f'at {w:.2f} of the way' if isinstance(w, float) else 'probabilities averaged with the head'} | | {l[0]:.3f} / {l[1]:.4f}, {e:.2%} | |", flush=True)
+                    for w, l, e in extra: print(f"| {s} | | {seed} | {name} {f'at {w:.2f} of the way' if isinstance(w, float) else w if str(w).startswith('refit') else 'probabilities averaged with the head'} | | {l[0]:.3f} / {l[1]:.4f}, {e:.2%} | |", flush=True)

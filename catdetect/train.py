@@ -19,12 +19,12 @@ from .engines import *
 from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
-__all__ = ['wd_grid', 'cv_repeats', 'tail_bf16', 'tail_epochs', 'label_issue_modes', 'sure', 'few_per_class', 'tail_augmented',
-           'standardize', 'fit_logistic_folds', 'row_space', 'fit_linear_head', 'cv_penalty', 'FrozenBatchNorm',
-           'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats', 'expected_error',
-           'ValidLosses', 'KeepBest', 'TimeBudget', 'fit_cycles', 'train_share', 'trial_losses', 'augmented_taps',
-           'fine_tune_tail', 'prune_label_issues', 'mend_label_issues', 'few_photos_caveat', 'fit_head_fast',
-           'train_classifier', 'find_lr']
+__all__ = ['wd_grid', 'cv_repeats', 'tail_bf16', 'refit_grid', 'tail_epochs', 'label_issue_modes', 'sure', 'few_per_class',
+           'tail_augmented', 'standardize', 'fit_logistic_folds', 'row_space', 'fit_linear_head', 'cv_penalty',
+           'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats',
+           'expected_error', 'ValidLosses', 'KeepBest', 'TimeBudget', 'fit_cycles', 'train_share', 'trial_losses',
+           'augmented_taps', 'tail_features', 'refit_head', 'fine_tune_tail', 'prune_label_issues', 'mend_label_issues',
+           'few_photos_caveat', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -244,13 +244,13 @@ class KeepBest(ValidLosses):
 
 # %% ../nbs/11_train.ipynb #538b9006
 class TimeBudget(Callback):
-    "Stop fitting before an epoch that would end after `seconds`, judged by the epochs so far."
+    "Stop fitting before an epoch that would end after `seconds`, judged by the epochs so far, leaving `after` epochs' worth of time for what follows the fit."
     order = TrackerCallback.order+1
-    def __init__(self, seconds:float): self.seconds = seconds
+    def __init__(self, seconds:float, after:float=0.): self.seconds,self.after = seconds,after
     def before_fit(self): self.t0 = time.time()
     def after_epoch(self):
         spent = time.time()-self.t0
-        if spent/(self.epoch+1)*(self.epoch+2) > self.seconds: raise CancelFitException()
+        if spent/(self.epoch+1)*(self.epoch+2+self.after) > self.seconds: raise CancelFitException()
 
 # %% ../nbs/11_train.ipynb #aba81d5f
 def _scores(tl, vacts, yv) -> tuple:
@@ -290,10 +290,10 @@ def _unfrozen(tl, progress):
 
 tail_bf16 = False   # the last stages train in float32 on both paths: bfloat16 was slower (the flowers' trial and 4 epochs: 109 s against 79 s)
 
-def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, z_first=None, judge=noop) -> KeepBest:
-    "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`, as `judge` counts them); the frozen flags put back after."
+def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, z_first=None, judge=noop, after=0.) -> KeepBest:
+    "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`, as `judge` counts them), within `budget` seconds with `after` epochs' worth left over (`TimeBudget`); the frozen flags put back after."
     keep = KeepBest(start, z, by, patience, z_first, judge)
-    with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(tail_bf16), *([TimeBudget(budget)] if budget is not None else [])])
+    with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(tail_bf16), *([TimeBudget(budget, after)] if budget is not None else [])])
     return keep
 
 # %% ../nbs/11_train.ipynb #f1774341
@@ -328,6 +328,27 @@ def augmented_taps(learn, # A learner after `fit_head_fast`
     "What enters the last stages for one new augmented view of each training photo (`dls`' training batch transforms), in bfloat16 as `fit_head_fast` keeps the centred ones."
     return body_features(learn, learn.dls.train_ds.items, augment=True, tap=torch.bfloat16, progress=progress)[1]
 
+# %% ../nbs/11_train.ipynb #2a2d16b0
+refit_grid = (1e-4, 3e-4) + wd_grid   # penalties of the head fitted again on trained last stages (cross-validation picked 1e-4 on the flowers; below it the fit depends on where L-BFGS stops; see above)
+
+def tail_features(tl, # A learner over stored activations (`tail_learner`)
+                  acts, # What enters its last stages, one row per photo (a tensor, or a list of them)
+                  bs:int=64) -> torch.Tensor: # Rows a batch
+    "What `tl`'s head learns from (its last stages, then the head's pooling) for each row of `acts`, in float32."
+    net = nn.Sequential(tl.model[0], head_split(tl.model)[0]).eval()
+    with torch.no_grad(): return torch.cat([net(torch.stack(list(acts[i:i+bs])).float()) for i in range(0, len(acts), bs)])
+
+def refit_head(learn, # A learner whose last stages were trained by `tl`, sharing its weights
+               tl, # The learner over stored activations that trained them (`tail_learner` on `tap_dls`)
+               grid=refit_grid, # Penalties to try
+               seed:int=0) -> dict: # Seed of the cross-validation folds
+    "Fit `learn`'s head again as the frozen phase fits it (`cv_penalty`, `fit_linear_head`), on what its trained last stages give the photos `tl` trains on; their cross-validation."
+    rows = tl.dls.train.dataset   # (activation, label) of each training photo not flagged
+    X,y = tail_features(tl, [a for a,_ in rows]),torch.tensor([int(t) for _,t in rows])
+    cv = cv_penalty(X, y, torch.arange(len(y)), learn.dls.c, grid=grid, seed=seed)
+    fit_linear_head(learn, X, y, wd=cv['wd'])
+    return cv
+
 # %% ../nbs/11_train.ipynb #fcb845a8
 tail_epochs = 4   # epochs of the automatic fine-tuning; none if the first does not lower the expected error (`beats`), and the best is kept
 
@@ -345,9 +366,10 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    patience:int|None=None, # Epochs after the best that may fail to beat it before fine-tuning stops (None: all `epochs` run once the first has beaten the head; see above)
                    trial_gain:float=0.005, # Expected error a photo the trial must lower the mean by, at least (see above)
                    share:float=1/6, # Share of the training photos the trial epoch trains on, drawn at random
+                   refit:bool=True, # Then fit the head again on the trained last stages (`refit_head`, within `budget`: an epoch's worth of time is kept for it); False: the head trained with them
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
-    "Fine-tune `learn`'s last stages and head on stored activations (of augmented photos, given `augmented`), if a trial epoch on a `share` of the training photos lowers the validation photos' expected error, for `epochs` once the first beats the head, the best kept: what was chosen, and why."
+    "Fine-tune `learn`'s last stages and head on stored activations (of augmented photos, given `augmented`), if a trial epoch on a `share` of the training photos lowers the validation photos' expected error, for `epochs` once the first beats the head, the best kept, the head then fitted again (`refit`): what was chosen, and why."
     if budget is not None and budget <= 0: return dict(epochs=0, tried=0, seconds=0., why=f"head only: a budget of {budget:g} s leaves no time to fine-tune")
     t0,yv,lrs = time.time(),item_labels(learn.dls.valid_ds),slice(lr/100, lr)
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
@@ -365,12 +387,13 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                               why=f"head only: a trial epoch of the last stages on {share:.0%} of the training photos took {moved}, not {trial_gain:g} lower beyond its noise")
     if augmented is not None: tl.dls.train = tap_dls(learn, augmented(), vacts, bs).train   # the trial's evidence stands; the epochs see augmented photos
     left = None if budget is None else budget-(time.time()-t0)
-    keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error)
+    keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error, after=float(refit))
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
+    wd = refit_head(learn, tl)['wd'] if n and refit else None   # the epoch kept, its head fitted again by logistic regression
     after = _scores(tl, vacts, yv)[0] if n else before
-    why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}{' on augmented photos'*(augmented is not None)}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
+    why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}{' on augmented photos'*(augmented is not None)}{f', the head fitted again (wd {wd:g})' if wd is not None else ''}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
            f"head only: a trial epoch took {moved}, but the first epoch of the last stages did not lower it beyond its noise")
-    return dict(epochs=n, tried=tried, trial=True, trial_gain=gain, before=before, after=after, seconds=time.time()-t0, why=why)
+    return dict(epochs=n, tried=tried, trial=True, trial_gain=gain, refit_wd=wd, before=before, after=after, seconds=time.time()-t0, why=why)
 
 # %% ../nbs/11_train.ipynb #fd99176a
 def _report(rows):
