@@ -15,7 +15,7 @@ third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `
 one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
 photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch; `ls` as `cyc32` on label-smoothed
 cross-entropy (eps 0.1), `wd1` with weight decay 0.1, `dp1` and `dp2` with stochastic depth (0.1, 0.2) in the last
-stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations, `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way, `ens` as `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's, `refit` as `cyc32`, then the head refitted by logistic regression on the trained last stages' features at each penalty. Where fewer stages train,
+stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations, `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way, `ens` as `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's, `refit` as `cyc32`, then the head fitted again by logistic regression on the trained last stages' features at each penalty (`refit5`: its cross-validation offered 1e-5 and 3e-5 too). Where fewer stages train,
 what enters them is computed once from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
@@ -55,7 +55,8 @@ VARIANTS = dict(
     mx=dict(bf16=False, cycles=4, mixup=0.4),     # `cyc32` with mixup of the stored activations (fastai's `MixUp`, alpha 0.4: manifold mixup at the last stages' input)
     wise=dict(bf16=False, cycles=4, wise=(0.25, 0.5, 0.75)),  # `cyc32`, then its weights interpolated with the starting ones (WiSE-FT, Wortsman et al. 2022) at each share
     ens=dict(bf16=False, cycles=4, ens=True),     # `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's (two passes through the last stages at prediction)
-    refit=dict(bf16=False, cycles=4, refit=True), # `cyc32`, then the head refitted by logistic regression (as `fit_linear_head`) on the trained last stages' features, at each penalty of `wd_grid`
+    refit=dict(bf16=False, cycles=4, refit='product'),  # `cyc32`, then the head fitted again by logistic regression (as `refit_head`) on the trained last stages' features, at each penalty; cross-validation over `refit_grid`
+    refit5=dict(bf16=False, cycles=4, refit='1e-5'),   # the same, cross-validation over 1e-5, 3e-5 and `refit_grid`
 )
 
 
@@ -171,10 +172,10 @@ def run(path, noise, names, seed=None, split_seed=42):
             vx, vy = torch.stack([x for x, _ in tl.dls.valid.dataset]), torch.tensor([int(t) for _, t in tl.dls.valid.dataset])
             Xv, Xh = fx(vx), fx(h)
             Xn, mu, var = tr.standardize(X); Z, Q = tr.row_space(Xn)
-            t_cv = time.time(); cv = tr.cv_penalty(X, y, torch.arange(len(y)), len(dls.vocab), grid=(1e-5, 3e-5, 1e-4, 3e-4) + tr.wd_grid); t_cv = time.time() - t_cv
+            t_cv = time.time(); cv = tr.cv_penalty(X, y, torch.arange(len(y)), len(dls.vocab), grid=tr.refit_grid if v['refit'] == 'product' else (1e-5, 3e-5) + tr.refit_grid); t_cv = time.time() - t_cv
             with torch.no_grad(): pv = torch.cat([tl.model.eval()(vx[i:i+64].float()) for i in range(0, len(vx), 64)])
             extra.append((f'refit: trained head (cross-validation {t_cv:.1f} s), valid errors ' + str(int((pv.argmax(1) != vy).sum())), means(F.cross_entropy(pv, vy, reduction='none')), held_err(tl.model, h)))
-            for wd in (1e-5, 3e-5, 1e-4, 3e-4, 1e-3):
+            for wd in (1e-5, 3e-5) + tr.refit_grid[:5]:
                 Wb = tr.fit_logistic_folds(Z, y, torch.ones(1, len(y), dtype=torch.bool), len(dls.vocab), wd, max_iter=300)[0]
                 W, b = (Wb[:, :-1] if Q is None else Wb[:, :-1]@Q.T), Wb[:, -1]
                 lg = lambda A: ((A-mu)/torch.sqrt(var+1e-5))@W.T + b

@@ -328,7 +328,7 @@ def augmented_taps(learn, # A learner after `fit_head_fast`
     "What enters the last stages for one new augmented view of each training photo (`dls`' training batch transforms), in bfloat16 as `fit_head_fast` keeps the centred ones."
     return body_features(learn, learn.dls.train_ds.items, augment=True, tap=torch.bfloat16, progress=progress)[1]
 
-# %% ../nbs/11_train.ipynb #2a2d16b0
+# %% ../nbs/11_train.ipynb #2ee428be
 refit_grid = (1e-4, 3e-4) + wd_grid   # penalties of the head fitted again on trained last stages (cross-validation picked 1e-4 on the flowers; below it the fit depends on where L-BFGS stops; see above)
 
 def tail_features(tl, # A learner over stored activations (`tail_learner`)
@@ -338,6 +338,7 @@ def tail_features(tl, # A learner over stored activations (`tail_learner`)
     net = nn.Sequential(tl.model[0], head_split(tl.model)[0]).eval()
     with torch.no_grad(): return torch.cat([net(torch.stack(list(acts[i:i+bs])).float()) for i in range(0, len(acts), bs)])
 
+# %% ../nbs/11_train.ipynb #c5ac8f08
 def refit_head(learn, # A learner whose last stages were trained by `tl`, sharing its weights
                tl, # The learner over stored activations that trained them (`tail_learner` on `tap_dls`)
                grid=refit_grid, # Penalties to try
