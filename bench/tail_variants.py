@@ -15,7 +15,7 @@ third of the training photos drawn at random (`sixth`: a sixth): cheap trials. `
 one-cycle schedule of its own (as `fine_tune_tail` trains them), on the centred view, on one augmented view of each
 photo (`augmented_taps`), or on either of the two drawn at random per photo and epoch; `ls` as `cyc32` on label-smoothed
 cross-entropy (eps 0.1), `wd1` with weight decay 0.1, `dp1` and `dp2` with stochastic depth (0.1, 0.2) in the last
-stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations, `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way, `ens` as `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's, `refit` as `cyc32`, then the head fitted again by logistic regression on the trained last stages' features at each penalty (`refit5`: its cross-validation offered 1e-5 and 3e-5 too). Where fewer stages train,
+stages' residual blocks, `flip` with half of each batch's stored activations mirrored left-right, `mx` with fastai's `MixUp` (alpha 0.4) on the stored activations, `wise` as `cyc32`, then its weights interpolated with the starting ones (WiSE-FT) at 0.25, 0.5 and 0.75 of the way, `ens` as `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's, `refit` as `cyc32`, then the head fitted again by logistic regression on the trained last stages' features at each penalty (`refit5`: its cross-validation offered 1e-5 and 3e-5 too; `refitp`: then label issues searched again on those features and the head fitted without them). Where fewer stages train,
 what enters them is computed once from the stored activations by the stages before, frozen (the seconds are the epochs' alone). Each validation figure is
 the mean loss and the expected error (the mean of 1 - the probability given to each photo's label: bounded, so a wrong
 label costs at most 1 where its loss grows without bound). `--split-seed` draws another held-out split and flips, as
@@ -56,7 +56,8 @@ VARIANTS = dict(
     wise=dict(bf16=False, cycles=4, wise=(0.25, 0.5, 0.75)),  # `cyc32`, then its weights interpolated with the starting ones (WiSE-FT, Wortsman et al. 2022) at each share
     ens=dict(bf16=False, cycles=4, ens=True),     # `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's (two passes through the last stages at prediction)
     refit=dict(bf16=False, cycles=4, refit='product'),  # `cyc32`, then the head fitted again by logistic regression (as `refit_head`) on the trained last stages' features, at each penalty; cross-validation over `refit_grid`
-    refit5=dict(bf16=False, cycles=4, refit='1e-5'),   # the same, cross-validation over 1e-5, 3e-5 and `refit_grid`
+    refit5=dict(bf16=False, cycles=4, refit='1e-5'),
+    refitp=dict(bf16=False, cycles=4, refit='product', prune=True),  # `refit`, then label issues searched again on its features and the head fitted without them   # the same, cross-validation over 1e-5, 3e-5 and `refit_grid`
 )
 
 
@@ -181,6 +182,14 @@ def run(path, noise, names, seed=None, split_seed=42):
                 lg = lambda A: ((A-mu)/torch.sqrt(var+1e-5))@W.T + b
                 vl = F.cross_entropy(lg(Xv), vy, reduction='none')
                 extra.append((f'refit wd {wd:g}' + (' (cv)' if wd == cv['wd'] else '') + f", valid errors {int((lg(Xv).argmax(1) != vy).sum())}", means(vl), float((lg(Xh).argmax(1) != yh).float().mean())))
+            if v.get('prune'):   # label issues searched again on the refit's features (confident learning, up to 4 rounds at the picked penalty), then the head fitted without them
+                iss, _ = tr.prune_label_issues(X, y, list(map(str, dls.vocab)), list(range(len(y))), wd=cv['wd'])
+                keep = torch.ones(len(y), dtype=torch.bool); keep[[r['item'] for r in iss]] = False
+                Xn2, mu2, var2 = tr.standardize(X[keep]); Z2, Q2 = tr.row_space(Xn2)
+                Wb = tr.fit_logistic_folds(Z2, y[keep], torch.ones(1, int(keep.sum()), dtype=torch.bool), len(dls.vocab), cv['wd'], max_iter=300)[0]
+                W, b = (Wb[:, :-1] if Q2 is None else Wb[:, :-1]@Q2.T), Wb[:, -1]
+                lg = lambda A: ((A-mu2)/torch.sqrt(var2+1e-5))@W.T + b
+                extra.append((f"refit without the {len(iss)} photos flagged again, valid errors {int((lg(Xv).argmax(1) != vy).sum())}", means(F.cross_entropy(lg(Xv), vy, reduction='none')), float((lg(Xh).argmax(1) != yh).float().mean())))
         best, kept = start_l, 0   # the epochs `KeepBest` keeps: each must beat the best before it (`beats`, z=2)
         for r in tk.rows:
             if not tr.beats(r[3], best): break
