@@ -342,10 +342,12 @@ def tail_features(tl, # A learner over stored activations (`tail_learner`)
 def refit_head(learn, # A learner whose last stages were trained by `tl`, sharing its weights
                tl, # The learner over stored activations that trained them (`tail_learner` on `tap_dls`)
                grid=refit_grid, # Penalties to try
-               seed:int=0) -> dict: # Seed of the cross-validation folds
-    "Fit `learn`'s head again as the frozen phase fits it (`cv_penalty`, `fit_linear_head`), on what its trained last stages give the photos `tl` trains on; their cross-validation."
+               seed:int=0) -> dict|None: # Seed of the cross-validation folds
+    "Fit `learn`'s head again as the frozen phase fits it (`cv_penalty`, `fit_linear_head`), on what its trained last stages give the photos `tl` trains on; their cross-validation (None, the head unchanged, where a class has none of them)."
     rows = tl.dls.train.dataset   # (activation, label) of each training photo not flagged
-    X,y = tail_features(tl, [a for a,_ in rows]),torch.tensor([int(t) for _,t in rows])
+    y = torch.tensor([int(t) for _,t in rows])
+    if len(y.unique()) < learn.dls.c: return None   # a class whose photos were all flagged: fitted without any, the head could never predict it
+    X = tail_features(tl, [a for a,_ in rows])
     cv = cv_penalty(X, y, torch.arange(len(y)), learn.dls.c, grid=grid, seed=seed)
     fit_linear_head(learn, X, y, wd=cv['wd'])
     return cv
@@ -390,7 +392,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     left = None if budget is None else budget-(time.time()-t0)
     keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error, after=float(refit))
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
-    wd = refit_head(learn, tl)['wd'] if n and refit else None   # the epoch kept, its head fitted again by logistic regression
+    wd = (refit_head(learn, tl) or {}).get('wd') if n and refit else None   # the epoch kept, its head fitted again by logistic regression
     after = _scores(tl, vacts, yv)[0] if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}{' on augmented photos'*(augmented is not None)}{f', the head fitted again (wd {wd:g})' if wd is not None else ''}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
            f"head only: a trial epoch took {moved}, but the first epoch of the last stages did not lower it beyond its noise")
