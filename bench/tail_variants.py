@@ -74,7 +74,7 @@ def run(path, noise, names, seed=None, split_seed=42):
     import torch, torch.nn.functional as F
     from fastai.vision.all import Callback, params, nn, set_seed, LabelSmoothingCrossEntropyFlat, MixUp
     from catdetect.engines import body_features
-    from catdetect.models import tail_split
+    from catdetect.models import tail_split, head_split
     import catdetect.train as tr
     from tasks import head_with_taps
     learn, c = head_with_taps(path, noise, split_seed)
@@ -164,32 +164,27 @@ def run(path, noise, names, seed=None, split_seed=42):
             s1 = copy.deepcopy(tl.model.state_dict()); p1, vp1 = held_probs(tl.model, h), held_probs(tl.model, vx)
             tl.model.load_state_dict(s0); p0, vp0 = held_probs(tl.model, h), held_probs(tl.model, vx); tl.model.load_state_dict(s1)
             extra.append(('mean', means(F.nll_loss(((vp0+vp1)/2).log(), vy, reduction='none')), float((((p0+p1)/2).argmax(1) != yh).float().mean())))
-        if v.get('refit'):   # the head refitted on what the trained last stages give the training photos: validation loss / expected error, held-out error, per penalty
-            feat = nn.Sequential(tl.model[0], *tl.model[1][:2]).eval()   # last stages, pooling, flatten
-            def fx(t):
-                with torch.no_grad(): return torch.cat([feat(t[i:i+64].float()) for i in range(0, len(t), 64)])
-            rows = tl.dls.train.dataset
-            X, y = fx(torch.stack([x for x, _ in rows])), torch.tensor([int(t) for _, t in rows])
+        if v.get('refit'):   # the head fitted again on what the trained last stages give the training photos (`tail_features`, `fit_linear_head`): validation loss / expected error, held-out error, per penalty
+            rows, head = tl.dls.train.dataset, head_split(tl.model)[1]
+            X, y = tr.tail_features(tl, [x for x, _ in rows]), torch.tensor([int(t) for _, t in rows])
             vx, vy = torch.stack([x for x, _ in tl.dls.valid.dataset]), torch.tensor([int(t) for _, t in tl.dls.valid.dataset])
-            Xv, Xh = fx(vx), fx(h)
-            Xn, mu, var = tr.standardize(X); Z, Q = tr.row_space(Xn)
+            Xv, Xh = tr.tail_features(tl, vx), tr.tail_features(tl, h)
+            def fitted(keep, wd):   # the head fitted on the rows `keep` at `wd`, written into the model (reloaded before the next variant): validation losses, errors, held-out error
+                tr.fit_linear_head(learn, X[keep], y[keep], wd=wd); head.eval()
+                with torch.no_grad(): lv, lh = head(Xv), head(Xh)
+                return F.cross_entropy(lv, vy, reduction='none'), int((lv.argmax(1) != vy).sum()), float((lh.argmax(1) != yh).float().mean())
             t_cv = time.time(); cv = tr.cv_penalty(X, y, torch.arange(len(y)), len(dls.vocab), grid=tr.refit_grid if v['refit'] == 'product' else (1e-5, 3e-5) + tr.refit_grid); t_cv = time.time() - t_cv
             with torch.no_grad(): pv = torch.cat([tl.model.eval()(vx[i:i+64].float()) for i in range(0, len(vx), 64)])
             extra.append((f'refit: trained head (cross-validation {t_cv:.1f} s), valid errors ' + str(int((pv.argmax(1) != vy).sum())), means(F.cross_entropy(pv, vy, reduction='none')), held_err(tl.model, h)))
+            everyone = torch.ones(len(y), dtype=torch.bool)
             for wd in (1e-5, 3e-5) + tr.refit_grid[:5]:
-                Wb = tr.fit_logistic_folds(Z, y, torch.ones(1, len(y), dtype=torch.bool), len(dls.vocab), wd, max_iter=300)[0]
-                W, b = (Wb[:, :-1] if Q is None else Wb[:, :-1]@Q.T), Wb[:, -1]
-                lg = lambda A: ((A-mu)/torch.sqrt(var+1e-5))@W.T + b
-                vl = F.cross_entropy(lg(Xv), vy, reduction='none')
-                extra.append((f'refit wd {wd:g}' + (' (cv)' if wd == cv['wd'] else '') + f", valid errors {int((lg(Xv).argmax(1) != vy).sum())}", means(vl), float((lg(Xh).argmax(1) != yh).float().mean())))
+                vl, ve, he = fitted(everyone, wd)
+                extra.append((f'refit wd {wd:g}' + (' (cv)' if wd == cv['wd'] else '') + f", valid errors {ve}", means(vl), he))
             if v.get('prune'):   # label issues searched again on the refit's features (confident learning, up to 4 rounds at the picked penalty), then the head fitted without them
                 iss, _ = tr.prune_label_issues(X, y, list(map(str, dls.vocab)), list(range(len(y))), wd=cv['wd'])
-                keep = torch.ones(len(y), dtype=torch.bool); keep[[r['item'] for r in iss]] = False
-                Xn2, mu2, var2 = tr.standardize(X[keep]); Z2, Q2 = tr.row_space(Xn2)
-                Wb = tr.fit_logistic_folds(Z2, y[keep], torch.ones(1, int(keep.sum()), dtype=torch.bool), len(dls.vocab), cv['wd'], max_iter=300)[0]
-                W, b = (Wb[:, :-1] if Q2 is None else Wb[:, :-1]@Q2.T), Wb[:, -1]
-                lg = lambda A: ((A-mu2)/torch.sqrt(var2+1e-5))@W.T + b
-                extra.append((f"refit without the {len(iss)} photos flagged again, valid errors {int((lg(Xv).argmax(1) != vy).sum())}", means(F.cross_entropy(lg(Xv), vy, reduction='none')), float((lg(Xh).argmax(1) != yh).float().mean())))
+                keep = everyone.clone(); keep[[r['item'] for r in iss]] = False
+                vl, ve, he = fitted(keep, cv['wd'])
+                extra.append((f"refit without the {len(iss)} photos flagged again, valid errors {ve}", means(vl), he))
         best, kept = start_l, 0   # the epochs `KeepBest` keeps: each must beat the best before it (`beats`, z=2)
         for r in tk.rows:
             if not tr.beats(r[3], best): break
