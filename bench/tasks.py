@@ -103,7 +103,7 @@ def one_run(path, noise, method, bf16, views=1, split_seed=42, train_seed=42):
     seconds = time.time() - t0
     error = held_error(learn, c)
     chose = getattr(learn, 'fine_tuning', None)
-    gain = f" (trial: {chose['trial_gain']:+.4f}; {chose['tried']} epoch{'s'*(chose['tried'] != 1)} run, {chose['seconds']:.1f} s)" if chose and chose.get('trial') else ''   # where the trial passed: its gain, what the last stages ran
+    gain = f" (trial: {chose['trial_gain']:+.4f}{', 2 draws' if chose.get('draws', 1) > 1 else ''}; {chose['tried']} epoch{'s'*(chose['tried'] != 1)} run, {chose['seconds']:.1f} s)" if chose and chose.get('trial') else ''   # where the trial passed: its gain, what the last stages ran
     labels = getattr(learn, 'label_choice', None)   # label_issues='auto': 'report' or 'mend', on the validation photos
     said = [f"labels: {labels['mode']}" if labels else '', chose['why'] + gain if chose else '']
     return dict(error=error, n_held=len(c['held']), seconds=seconds, chose='; '.join(w for w in said if w))
