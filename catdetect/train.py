@@ -368,7 +368,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    z_next:float=0., # Standard errors each later epoch must beat the best before it by (0: a lower mean; see above)
                    patience:int|None=None, # Epochs after the best that may fail to beat it before fine-tuning stops (None: all `epochs` run once the first has beaten the head; see above)
                    trial_gain:float=0.005, # Expected error a photo the trial must lower the mean by, at least (see above)
-                   near:float=0.5, # A trial that fails but gains at least this share of `trial_gain` draws again, and the two are judged by their mean (see below)
+                   near:float=0.8, # A trial that fails but gains at least this share of `trial_gain` draws again, and the two are judged by their mean (see below)
                    share:float=1/6, # Share of the training photos the trial epoch trains on, drawn at random
                    refit:bool=True, # Then fit the head again on the trained last stages (`refit_head`, within `budget`: an epoch's worth of time is kept for it); False: the head trained with them
                    bs:int=32, # Batch size
