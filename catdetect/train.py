@@ -400,7 +400,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     head = f', the head fitted again (wd {wd:g})' if cv else ', the head as trained with them (a class has no training photo left to fit it on again)' if n and refit else ''
     after = _scores(tl, vacts, yv)[0] if n else before
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}{' on augmented photos'*(augmented is not None)}{head}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
-           f"head only: a trial epoch took {moved}, but the first epoch of the last stages did not lower it beyond its noise")
+           f"head only: {'a trial epoch' if draws == 1 else 'two trial epochs'} took {moved}, but the first epoch of the last stages did not lower it beyond its noise")
     return dict(epochs=n, tried=tried, trial=True, trial_gain=gain, draws=draws, refit_wd=wd, before=before, after=after, seconds=time.time()-t0, why=why)
 
 # %% ../nbs/11_train.ipynb #fd99176a
