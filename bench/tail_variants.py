@@ -56,8 +56,8 @@ VARIANTS = dict(
     wise=dict(bf16=False, cycles=4, wise=(0.25, 0.5, 0.75)),  # `cyc32`, then its weights interpolated with the starting ones (WiSE-FT, Wortsman et al. 2022) at each share
     ens=dict(bf16=False, cycles=4, ens=True),     # `cyc32`, then the held-out photos scored by the mean of its probabilities and the head's (two passes through the last stages at prediction)
     refit=dict(bf16=False, cycles=4, refit='product'),  # `cyc32`, then the head fitted again by logistic regression (as `refit_head`) on the trained last stages' features, at each penalty; cross-validation over `refit_grid`
-    refit5=dict(bf16=False, cycles=4, refit='1e-5'),
-    refitp=dict(bf16=False, cycles=4, refit='product', prune=True),  # `refit`, then label issues searched again on its features and the head fitted without them   # the same, cross-validation over 1e-5, 3e-5 and `refit_grid`
+    refit5=dict(bf16=False, cycles=4, refit='1e-5'),     # the same, cross-validation over 1e-5, 3e-5 and `refit_grid`
+    refitp=dict(bf16=False, cycles=4, refit='product', prune=True),  # `refit`, then label issues searched again on its features and the head fitted without them
 )
 
 

@@ -385,22 +385,24 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     if m0 < trial_gain: return dict(epochs=0, tried=0, trial=False, trial_gain=0., before=before, after=before, seconds=time.time()-t0,   # no trial can gain what is not there
                                     why=f"head only: the head's expected error on the {len(start)} validation photos not flagged is {m0:.4f}, below the {trial_gain:g} a trial must gain")
     e1,draws = expected_error(trial_losses(tl, lrs, 1, share, progress)),1   # the trial only decides: fine-tuning starts from the head
-    if not beats(e1, e0, z, trial_gain) and float((e0-e1).mean()) >= near*trial_gain:   # near the bar: another draw of photos, the two judged by their mean
-        e1,draws = (e1 + expected_error(trial_losses(tl, lrs, 1, share, progress)))/2,2
     trial,gain = beats(e1, e0, z, trial_gain),float((e0-e1).mean())
+    if not trial and gain >= near*trial_gain:   # near the bar: another draw of photos, the two judged by their mean
+        e1,draws = (e1 + expected_error(trial_losses(tl, lrs, 1, share, progress)))/2,2
+        trial,gain = beats(e1, e0, z, trial_gain),float((e0-e1).mean())
+    trials = 'a trial epoch' if draws == 1 else 'two trial epochs'
     moved = f"the expected error of the {len(start)} validation photos not flagged from {m0:.4f} to {float(e1.mean()):.4f}{' on average' if draws > 1 else ''}"
     if not trial: return dict(epochs=0, tried=0, trial=False, trial_gain=gain, draws=draws, before=before, after=before, seconds=time.time()-t0,
-                              why=f"head only: {'a trial epoch' if draws == 1 else 'two trial epochs'} of the last stages on {share:.0%} of the training photos took {moved}, not {trial_gain:g} lower beyond its noise")
+                              why=f"head only: {trials} of the last stages on {share:.0%} of the training photos took {moved}, not {trial_gain:g} lower beyond its noise")
     if augmented is not None: tl.dls.train = tap_dls(learn, augmented(), vacts, bs).train   # the trial's evidence stands; the epochs see augmented photos
     left = None if budget is None else budget-(time.time()-t0)
     keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error, after=float(refit))
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     cv = refit_head(learn, tl) if n and refit else None   # the epoch kept, its head fitted again by logistic regression
     wd = cv['wd'] if cv else None
-    head = f', the head fitted again (wd {wd:g})' if cv else ', the head as trained with them (a class has no training photo left to fit it on again)' if n and refit else ''
+    refitted = f', the head fitted again (wd {wd:g})' if cv else ', the head as trained with them (a class has no training photo left to fit it on again)' if n and refit else ''
     after = _scores(tl, vacts, yv)[0] if n else before
-    why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}{' on augmented photos'*(augmented is not None)}{head}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
-           f"head only: {'a trial epoch' if draws == 1 else 'two trial epochs'} took {moved}, but the first epoch of the last stages did not lower it beyond its noise")
+    why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}{' on augmented photos'*(augmented is not None)}{refitted}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
+           f"head only: {trials} took {moved}, but the first epoch of the last stages did not lower it beyond its noise")
     return dict(epochs=n, tried=tried, trial=True, trial_gain=gain, draws=draws, refit_wd=wd, before=before, after=after, seconds=time.time()-t0, why=why)
 
 # %% ../nbs/11_train.ipynb #fd99176a
