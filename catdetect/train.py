@@ -19,12 +19,12 @@ from .engines import *
 from .labels import find_label_issues, summarize_label_issues
 
 # %% auto #0
-__all__ = ['wd_grid', 'cv_repeats', 'tail_bf16', 'refit_grid', 'tail_epochs', 'label_issue_modes', 'sure', 'few_per_class',
-           'tail_augmented', 'standardize', 'fit_logistic_folds', 'row_space', 'fit_linear_head', 'cv_penalty',
-           'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats',
-           'expected_error', 'ValidLosses', 'KeepBest', 'TimeBudget', 'fit_cycles', 'train_share', 'trial_losses',
-           'augmented_taps', 'tail_features', 'refit_head', 'fine_tune_tail', 'prune_label_issues', 'mend_label_issues',
-           'few_photos_caveat', 'fit_head_fast', 'train_classifier', 'find_lr']
+__all__ = ['wd_grid', 'cv_repeats', 'tail_bf16', 'refit_grid', 'tail_crop', 'tail_epochs', 'label_issue_modes', 'sure',
+           'few_per_class', 'tail_augmented', 'standardize', 'fit_logistic_folds', 'row_space', 'fit_linear_head',
+           'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner',
+           'beats', 'expected_error', 'ValidLosses', 'KeepBest', 'TimeBudget', 'fit_cycles', 'train_share',
+           'trial_losses', 'augmented_taps', 'tail_features', 'refit_head', 'fine_tune_tail', 'prune_label_issues',
+           'mend_label_issues', 'few_photos_caveat', 'fit_head_fast', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -171,26 +171,36 @@ def fine_tune_cached(learn, # A learner whose head was fitted (e.g. by `fit_line
     with cached_training(learn, bs, progress=progress, leave_out=flagged(learn)), _quiet(learn, progress): learn.fit_one_cycle(epochs, slice(lr/10, lr), pct_start=0.3)
     return learn
 
+# %% ../nbs/11_train.ipynb #6643fcd1
+def _windows(x, share):
+    "Each of the maps `x` (N, C, H, W) cut to a window of `share` of its height and width, placed at random."
+    (h,w),n = x.shape[-2:],len(x)
+    ch,cw = max(1, round(h*share)),max(1, round(w*share))
+    top,left = torch.randint(0, h-ch+1, (n,)).tolist(),torch.randint(0, w-cw+1, (n,)).tolist()
+    return torch.stack([r[:, t:t+ch, l:l+cw] for r,t,l in zip(x, top, left)])
+
 # %% ../nbs/11_train.ipynb #c0481a20
 class _TapBatch(ItemTransform):
-    "A batch of stored activations as float32; with `flip`, each mirrored left-right at random (as `aug_transforms` mirrors photos)."
-    def __init__(self, flip:bool=False): super().__init__(); self.flip = flip
+    "A batch of stored activations as float32; with `flip`, each mirrored left-right at random (as `aug_transforms` mirrors photos); with `crop` below 1, each cut to a window of that share of its height and width, placed at random."
+    def __init__(self, flip:bool=False, crop:float=1.): super().__init__(); self.flip,self.crop = flip,crop
     def encodes(self, b):
         x,y = b[0].float(),b[1]
         if self.flip: x = torch.where((torch.rand(len(x), device=x.device) < 0.5)[:, None, None, None], x.flip(-1), x)
+        if self.crop < 1: x = _windows(x, self.crop)
         return x,y
 
 # %% ../nbs/11_train.ipynb #555634ff
 def tap_dls(learn, # A learner after `fit_head_fast` (its `label_issues` say which photos to leave out)
             acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
             vacts, # The same per validation photo
-            bs:int=32): # Batch size
+            bs:int=32, # Batch size
+            crop:float=1.): # Share of each training map's height and width a random window keeps (`_TapBatch`); validation maps whole
     "DataLoaders over stored activations: the training and validation photos not flagged as mislabelled, as `cached_dls` lays them out."
     dls,dev = learn.dls,getattr(learn.dls, 'device', None)
     def _rows(a, ds, split): skip = flagged(learn, split); return [(a[i], y) for i,y in enumerate(item_labels(ds).tolist()) if i not in skip]   # views, not copies
     tr,va = _rows(acts, dls.train_ds, 'train'),_rows(vacts, dls.valid_ds, 'valid')
     kw = dict(device=dev, num_workers=0)   # rows already in memory: worker processes would only fork and copy (0.6 s of a 1.4 s trial epoch, cats/dogs)
-    train = TfmdDL(tr, bs=bs, shuffle=True, drop_last=len(tr) > bs, after_batch=[_TapBatch(flip=True)], **kw)
+    train = TfmdDL(tr, bs=bs, shuffle=True, drop_last=len(tr) > bs, after_batch=[_TapBatch(flip=True, crop=crop)], **kw)
     out = DataLoaders(train, TfmdDL(va, bs=2*bs, after_batch=[_TapBatch()], **kw), device=dev)
     out.vocab,out.c = dls.vocab,dls.c
     return out
@@ -353,6 +363,7 @@ def refit_head(learn, # A learner whose last stages were trained by `tl`, sharin
     return cv
 
 # %% ../nbs/11_train.ipynb #fcb845a8
+tail_crop = 0.75   # share of each stored map's height and width the epochs train on, a window placed at random per photo and batch (`_TapBatch`): 12 x 12 of 16 x 16, 0.56x the work of an epoch (see below)
 tail_epochs = 4   # epochs of the automatic fine-tuning; none if the first does not lower the expected error (`beats`), and the best is kept
 
 def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
@@ -369,6 +380,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    patience:int|None=None, # Epochs after the best that may fail to beat it before fine-tuning stops (None: all `epochs` run once the first has beaten the head; see above)
                    trial_gain:float=0.005, # Expected error a photo the trial must lower the mean by, at least (see above)
                    near:float=0.8, # A trial that fails but gains at least this share of `trial_gain` draws again, and the two are judged by their mean (see below)
+                   crop:float=tail_crop, # Share of each map's height and width the epochs train on, a random window (`_TapBatch`; 1: whole); the trial and every judgement see whole maps
                    share:float=1/6, # Share of the training photos the trial epoch trains on, drawn at random
                    refit:bool=True, # Then fit the head again on the trained last stages (`refit_head`, within `budget`: an epoch's worth of time is kept for it); False: the head trained with them
                    bs:int=32, # Batch size
@@ -393,7 +405,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     moved = f"the expected error of the {len(start)} validation photos not flagged from {m0:.4f} to {float(e1.mean()):.4f}{' on average' if draws > 1 else ''}"
     if not trial: return dict(epochs=0, tried=0, trial=False, trial_gain=gain, draws=draws, before=before, after=before, seconds=time.time()-t0,
                               why=f"head only: {trials} of the last stages on {share:.0%} of the training photos took {moved}, not {trial_gain:g} lower beyond its noise")
-    if augmented is not None: tl.dls.train = tap_dls(learn, augmented(), vacts, bs).train   # the trial's evidence stands; the epochs see augmented photos
+    if augmented is not None or crop < 1: tl.dls.train = tap_dls(learn, acts if augmented is None else augmented(), vacts, bs, crop).train   # the trial's evidence stands; the epochs see augmented photos, or windows
     left = None if budget is None else budget-(time.time()-t0)
     keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error, after=float(refit))
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
