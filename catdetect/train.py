@@ -380,14 +380,14 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    patience:int|None=None, # Epochs after the best that may fail to beat it before fine-tuning stops (None: all `epochs` run once the first has beaten the head; see above)
                    trial_gain:float=0.005, # Expected error a photo the trial must lower the mean by, at least (see above)
                    near:float=0.8, # A trial that fails but gains at least this share of `trial_gain` draws again, and the two are judged by their mean (see below)
-                   crop:float=tail_crop, # Share of each map's height and width the epochs train on, a random window (`_TapBatch`; 1: whole); the trial and every judgement see whole maps
+                   crop:float|None=None, # Share of each map's height and width the epochs train on, a random window (`_TapBatch`; 1: whole; None: `tail_crop`, read at each call); the trial and every judgement see whole maps
                    share:float=1/6, # Share of the training photos the trial epoch trains on, drawn at random
                    refit:bool=True, # Then fit the head again on the trained last stages (`refit_head`, within `budget`: an epoch's worth of time is kept for it); False: the head trained with them
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
     "Fine-tune `learn`'s last stages and head on stored activations (of augmented photos, given `augmented`), if a trial epoch on a `share` of the training photos lowers the validation photos' expected error, for `epochs` once the first beats the head, the best kept, the head then fitted again (`refit`): what was chosen, and why."
     if budget is not None and budget <= 0: return dict(epochs=0, tried=0, seconds=0., why=f"head only: a budget of {budget:g} s leaves no time to fine-tune")
-    t0,yv,lrs = time.time(),item_labels(learn.dls.valid_ds),slice(lr/100, lr)
+    t0,yv,lrs,crop = time.time(),item_labels(learn.dls.valid_ds),slice(lr/100, lr),tail_crop if crop is None else crop
     tl = tail_learner(learn, tap_dls(learn, acts, vacts, bs))
     if not len(tl.dls.valid.dataset): return dict(epochs=0, tried=0, seconds=0., why="head only: no validation photos to judge fine-tuning by")
     before,losses = _scores(tl, vacts, yv) if vout is None else _head_scores(vout, yv)   # the head's own figures: no pass through the last stages
