@@ -189,6 +189,15 @@ class _TapBatch(ItemTransform):
         if self.crop < 1: x = _windows(x, self.crop)
         return x,y
 
+# %% ../nbs/11_train.ipynb #420bab7c
+class _WholeFirst(Callback):
+    "The training batches' windows (`_TapBatch`'s `crop`) off in the first epoch, at `crop` from the second on."
+    def __init__(self, crop:float): self.crop = crop
+    def before_epoch(self):
+        for f in self.dls.train.after_batch.fs:
+            if isinstance(f, _TapBatch): f.crop = 1. if self.epoch == 0 else self.crop
+
+
 # %% ../nbs/11_train.ipynb #555634ff
 def tap_dls(learn, # A learner after `fit_head_fast` (its `label_issues` say which photos to leave out)
             acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
@@ -300,10 +309,10 @@ def _unfrozen(tl, progress):
 
 tail_bf16 = False   # the last stages train in float32 on both paths: bfloat16 was slower (the flowers' trial and 4 epochs: 109 s against 79 s)
 
-def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, z_first=None, judge=noop, after=0.) -> KeepBest:
-    "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`, as `judge` counts them), within `budget` seconds with `after` epochs' worth left over (`TimeBudget`); the frozen flags put back after."
+def _fit_kept(tl, epochs, lr, start, z, budget, progress, by=0., patience=0, z_first=None, judge=noop, after=0., cbs=()) -> KeepBest:
+    "`fit_cycles` of `tl`, unfrozen, for `epochs` at most, each epoch kept only if it `beats` the best (`KeepBest`, from losses `start`, as `judge` counts them), within `budget` seconds with `after` epochs' worth left over (`TimeBudget`), and `cbs`; the frozen flags put back after."
     keep = KeepBest(start, z, by, patience, z_first, judge)
-    with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(tail_bf16), *([TimeBudget(budget, after)] if budget is not None else [])])
+    with _unfrozen(tl, progress): fit_cycles(tl, epochs, lr, cbs=[keep, CPUMixedPrecision(tail_bf16), *([TimeBudget(budget, after)] if budget is not None else []), *cbs])
     return keep
 
 # %% ../nbs/11_train.ipynb #f1774341
@@ -380,7 +389,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    patience:int|None=None, # Epochs after the best that may fail to beat it before fine-tuning stops (None: all `epochs` run once the first has beaten the head; see above)
                    trial_gain:float=0.005, # Expected error a photo the trial must lower the mean by, at least (see above)
                    near:float=0.8, # A trial that fails but gains at least this share of `trial_gain` draws again, and the two are judged by their mean (see below)
-                   crop:float|None=None, # Share of each map's height and width the epochs train on, a random window (`_TapBatch`; 1: whole; None: `tail_crop`, read at each call); the trial and every judgement see whole maps
+                   crop:float|None=None, # Share of each map's height and width the epochs after the first train on, a random window (`_TapBatch`, `_WholeFirst`; 1: whole; None: `tail_crop`, read at each call); the trial, the first epoch and every judgement see whole maps
                    share:float=1/6, # Share of the training photos the trial epoch trains on, drawn at random
                    refit:bool=True, # Then fit the head again on the trained last stages (`refit_head`, within `budget`: an epoch's worth of time is kept for it); False: the head trained with them
                    bs:int=32, # Batch size
@@ -407,7 +416,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                               why=f"head only: {trials} of the last stages on {share:.0%} of the training photos took {moved}, not {trial_gain:g} lower beyond its noise")
     if augmented is not None or crop < 1: tl.dls.train = tap_dls(learn, acts if augmented is None else augmented(), vacts, bs, crop).train   # the trial's evidence stands; the epochs see augmented photos, or windows
     left = None if budget is None else budget-(time.time()-t0)
-    keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error, after=float(refit))
+    keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error, after=float(refit), cbs=[_WholeFirst(crop)] if crop < 1 else [])
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
     cv = refit_head(learn, tl) if n and refit else None   # the epoch kept, its head fitted again by logistic regression
     wd = cv['wd'] if cv else None
