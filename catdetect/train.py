@@ -103,6 +103,17 @@ def _out_of_fold(Xn, y, groups, n_classes, wd, k, seed, W0=None) -> tuple:
 # %% ../nbs/11_train.ipynb #tr0003
 cv_repeats = 1   # fold assignments whose out-of-fold probabilities are averaged, at the chosen penalty (more measured to buy nothing, below)
 
+def _walk(fit, n, i):
+    "`fit(i)` (the penalties strongest first, `n` of them), then `fit` each weaker one while its loss falls, or, if the first step rose, each stronger one; each fit starts from its neighbour's (`fit(i, from)`)."
+    loss = {i: fit(i)}
+    for d in (1, -1):
+        j = i
+        while 0 <= j+d < n:
+            loss[j+d] = fit(j+d, j)
+            if loss[j+d] >= loss[j]: break
+            j += d
+        if j != i: return
+
 def cv_penalty(X:torch.Tensor, # Features, one row per view of a photo
                y:torch.Tensor, # Class index of each row
                groups:torch.Tensor, # Photo index of each row: a photo's views stay in one fold
@@ -110,15 +121,19 @@ def cv_penalty(X:torch.Tensor, # Features, one row per view of a photo
                grid=wd_grid, # Penalties to try
                k:int=5, # Folds
                seed:int=0, # Seed of the fold assignment (the repeats: seed+1, seed+2, ...)
-               repeats:int=cv_repeats) -> dict: # Fold assignments the out-of-fold probabilities are averaged over
+               repeats:int=cv_repeats, # Fold assignments the out-of-fold probabilities are averaged over
+               near:float|None=None) -> dict: # None: every penalty of `grid`; a penalty: only those on the way down to the lowest loss, from one step stronger than it (see below)
     "The penalty of `grid` with the lowest out-of-fold log-loss, the loss of each, and each photo's out-of-fold probabilities at it (over `repeats` fold assignments)."
     Xn,_ = row_space(standardize(X)[0])   # fewer rows than features: the same fits, faster
-    n,W,losses,probs = int(groups.max())+1,None,{},{}
-    for wd in sorted(grid, reverse=True):   # strongest first: each fit starts where the last ended
-        W,p = _out_of_fold(Xn, y, groups, n_classes, wd, k, seed, W0=W)
-        losses[wd],probs[wd] = float(F.nll_loss(p.clamp_min(1e-7).log(), y)),p
+    n,g,fits,losses = int(groups.max())+1,sorted(grid, reverse=True),{},{}   # strongest first: each fit starts where the last ended
+    def fit(i, start=None):
+        fits[g[i]] = _out_of_fold(Xn, y, groups, n_classes, g[i], k, seed, W0=None if start is None else fits[g[start]][0])
+        losses[g[i]] = float(F.nll_loss(fits[g[i]][1].clamp_min(1e-7).log(), y)); return losses[g[i]]
+    if near is None:
+        for i in range(len(g)): fit(i, i-1 if i else None)
+    else: _walk(fit, len(g), max(0, min(range(len(g)), key=lambda j: abs(np.log(g[j]/max(near, 1e-12))))-1))   # from one step stronger than `near`
     best = min(losses, key=losses.get)
-    p = sum([probs[best]] + [_out_of_fold(Xn, y, groups, n_classes, best, k, seed+r)[1] for r in range(1, repeats)])/repeats
+    p = sum([fits[best][1]] + [_out_of_fold(Xn, y, groups, n_classes, best, k, seed+r)[1] for r in range(1, repeats)])/repeats
     per_photo = torch.zeros(n, n_classes).index_add_(0, groups, p)/torch.bincount(groups, minlength=n)[:, None]
     return dict(wd=best, losses=dict(sorted(losses.items())), probs=per_photo)
 
@@ -361,13 +376,14 @@ def tail_features(tl, # A learner over stored activations (`tail_learner`)
 def refit_head(learn, # A learner whose last stages were trained by `tl`, sharing its weights
                tl, # The learner over stored activations that trained them (`tail_learner` on `tap_dls`)
                grid=refit_grid, # Penalties to try
-               seed:int=0) -> dict|None: # Seed of the cross-validation folds
+               seed:int=0, # Seed of the cross-validation folds
+               near:float|None=None) -> dict|None: # Walk `grid` from this penalty (`cv_penalty`; `fine_tune_tail`: the frozen phase's); None: every penalty
     "Fit `learn`'s head again as the frozen phase fits it (`cv_penalty`, `fit_linear_head`), on what its trained last stages give the photos `tl` trains on; their cross-validation (None, the head unchanged, where a class has none of them)."
     rows = tl.dls.train.dataset   # (activation, label) of each training photo not flagged
     y = torch.tensor([int(t) for _,t in rows])
     if len(y.unique()) < learn.dls.c: return None   # a class whose photos were all flagged: fitted without any, the head could never predict it
     X = tail_features(tl, [a for a,_ in rows])
-    cv = cv_penalty(X, y, torch.arange(len(y)), learn.dls.c, grid=grid, seed=seed)
+    cv = cv_penalty(X, y, torch.arange(len(y)), learn.dls.c, grid=grid, seed=seed, near=near)
     fit_linear_head(learn, X, y, wd=cv['wd'])
     return cv
 
@@ -418,7 +434,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     left = None if budget is None else budget-(time.time()-t0)
     keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error, after=float(refit), cbs=[_WholeFirst(crop)] if crop < 1 else [])
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
-    cv = refit_head(learn, tl) if n and refit else None   # the epoch kept, its head fitted again by logistic regression
+    cv = refit_head(learn, tl, near=(getattr(learn, 'penalty', None) or {}).get('wd')) if n and refit else None   # the epoch kept, its head fitted again by logistic regression
     wd = cv['wd'] if cv else None
     refitted = f', the head fitted again (wd {wd:g})' if cv else ', the head as trained with them (a class has no training photo left to fit it on again)' if n and refit else ''
     after = _scores(tl, vacts, yv)[0] if n else before
@@ -483,9 +499,9 @@ def _validate_head(learn, Xv, yv) -> tuple:
     return out, dict(valid_loss=float(F.cross_entropy(out, yv)), error_rate=float((out.argmax(1) != yv).float().mean()))
 
 # %% ../nbs/11_train.ipynb #tr200005
-def _cross_validate(X, yt, views, n_classes, wd, seed, repeats=cv_repeats):
-    "`cv_penalty` on `views` stacked views of the photos labelled `yt` (a photo's views in one fold); only `wd` if it is given."
-    return cv_penalty(X, yt.repeat(views), torch.arange(len(yt)).repeat(views), n_classes, grid=wd_grid if wd is None else (wd,), seed=seed, repeats=repeats)
+def _cross_validate(X, yt, views, n_classes, wd, seed, repeats=cv_repeats, near=None):
+    "`cv_penalty` on `views` stacked views of the photos labelled `yt` (a photo's views in one fold); only `wd` if it is given; from `near` (see `cv_penalty`) if that is."
+    return cv_penalty(X, yt.repeat(views), torch.arange(len(yt)).repeat(views), n_classes, grid=wd_grid if wd is None else (wd,), seed=seed, repeats=repeats, near=near)
 
 # %% ../nbs/11_train.ipynb #20077e38
 def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked views of each photo
@@ -493,7 +509,7 @@ def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked view
                        vocab:list, # Class names, in index order
                        items:list, # The photos, in the order of `y`
                        views:int=1, # Views of each photo in `X`
-                       wd:float|None=None, # L2 penalty (None: chosen by cross-validation, again each round)
+                       wd:float|None=None, # L2 penalty (None: chosen by cross-validation, again each round, from the last round's)
                        seed:int=0, # Seed of the cross-validation folds
                        rounds:int=4, # Rounds at most
                        floor:float=0.005, # Stop after a round that flags fewer than this share of the photos it looked at
@@ -502,7 +518,7 @@ def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked view
     keep,issues,seen,n = torch.ones(len(y), dtype=torch.bool),[],set(),len(y)
     for r in range(rounds):
         idx = keep.nonzero()[:, 0]
-        cv = _cross_validate(X[torch.cat([idx + v*n for v in range(views)])], y[idx], views, len(vocab), wd, seed, repeats)
+        cv = _cross_validate(X[torch.cat([idx + v*n for v in range(views)])], y[idx], views, len(vocab), wd, seed, repeats, near=cv['wd'] if r else None)   # after the first round, from its penalty
         probs = cv['probs'] if r == 0 else probs.index_copy(0, idx, cv['probs'])   # each photo's from the last round that saw it
         found = [f for f in find_label_issues(y[idx], cv['probs'], vocab, idx.tolist()) if f['item'] not in seen]
         seen |= {f['item'] for f in found}

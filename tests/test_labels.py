@@ -37,7 +37,9 @@ def test_planted_wrong_labels_are_flagged(noisy_learn):
 
 
 def test_penalty_is_from_the_grid_and_runs_repeat(noisy_dir, noisy_learn):
-    assert noisy_learn.penalty['wd'] in wd_grid and set(noisy_learn.penalty['losses']) == set(wd_grid)
+    p = noisy_learn.penalty
+    assert p['wd'] in wd_grid and set(p.get('first', p)['losses']) == set(wd_grid)   # the first round tries every penalty
+    assert set(p['losses']) <= set(wd_grid) and p['losses'][p['wd']] == min(p['losses'].values())   # a later one walks from the last's (`near`): the lowest it tried
     again = train_classifier(folder_dls(noisy_dir, size=96, bs=8, valid_pct=0.2, seed=1), seed=1)
     assert again.penalty['wd'] == noisy_learn.penalty['wd'] and again.label_issues == noisy_learn.label_issues
     assert torch.equal(again.model[1][-1].weight, noisy_learn.model[1][-1].weight)
