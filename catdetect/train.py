@@ -21,10 +21,11 @@ from .labels import find_label_issues, summarize_label_issues
 # %% auto #0
 __all__ = ['wd_grid', 'cv_repeats', 'tail_bf16', 'refit_grid', 'tail_crop', 'tail_epochs', 'label_issue_modes', 'sure',
            'few_per_class', 'tail_augmented', 'standardize', 'fit_logistic_folds', 'row_space', 'fit_linear_head',
-           'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged', 'fine_tune_cached', 'tap_dls', 'tail_learner',
-           'beats', 'expected_error', 'ValidLosses', 'KeepBest', 'TimeBudget', 'fit_cycles', 'train_share',
-           'trial_losses', 'augmented_taps', 'tail_features', 'refit_head', 'fine_tune_tail', 'prune_label_issues',
-           'mend_label_issues', 'few_photos_caveat', 'fit_head_fast', 'train_classifier', 'find_lr']
+           'cv_penalty', 'FrozenBatchNorm', 'cached_training', 'flagged', 'mended', 'fine_tune_cached', 'tap_dls',
+           'tail_learner', 'beats', 'expected_error', 'ValidLosses', 'KeepBest', 'TimeBudget', 'fit_cycles',
+           'train_share', 'trial_losses', 'augmented_taps', 'tail_features', 'refit_head', 'fine_tune_tail',
+           'prune_label_issues', 'mend_label_issues', 'few_photos_caveat', 'fit_head_fast', 'train_classifier',
+           'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -171,6 +172,14 @@ def flagged(learn, # A learner after `fit_head_fast` (its `label_issues`)
     suspects = {str(r['item']) for r in getattr(learn, 'label_issues', None) or [] if r['split'] == split}
     return {i for i,f in enumerate(ds.items) if str(f) in suspects}
 
+# %% ../nbs/11_train.ipynb #3d17aa04
+def mended(learn) -> dict: # A learner after `fit_head_fast` (its `label_issues`)
+    "The flagged training photos the head was fitted on as another class than their label (`trained_as`: 'mend', 'relabel'), as {index: that class's index}."
+    vocab = list(map(str, learn.dls.vocab))
+    back = {str(r['item']): vocab.index(r['trained_as']) for r in getattr(learn, 'label_issues', None) or []
+            if r['split'] == 'train' and r.get('trained_as') not in (None, r.get('given'))}
+    return {i: back[str(f)] for i,f in enumerate(learn.dls.train_ds.items) if str(f) in back}
+
 # %% ../nbs/11_train.ipynb #tr100001
 @contextmanager
 def _quiet(learn, progress:bool):
@@ -218,11 +227,12 @@ def tap_dls(learn, # A learner after `fit_head_fast` (its `label_issues` say whi
             acts, # What enters the last stages, per training photo (`body_features(..., tap=...)`)
             vacts, # The same per validation photo
             bs:int=32, # Batch size
-            crop:float=1.): # Share of each training map's height and width a random window keeps (`_TapBatch`); validation maps whole
-    "DataLoaders over stored activations: the training and validation photos not flagged as mislabelled, as `cached_dls` lays them out."
+            crop:float=1., # Share of each training map's height and width a random window keeps (`_TapBatch`); validation maps whole
+            mend:bool=False): # Also train on the flagged photos the head was fitted on as another class, as that class (`mended`: measured, not adopted, above); False: every flagged photo left out
+    "DataLoaders over stored activations: the training and validation photos not flagged as mislabelled (with `mend`, also the training photos `mended`), as `cached_dls` lays them out."
     dls,dev = learn.dls,getattr(learn.dls, 'device', None)
-    def _rows(a, ds, split): skip = flagged(learn, split); return [(a[i], y) for i,y in enumerate(item_labels(ds).tolist()) if i not in skip]   # views, not copies
-    tr,va = _rows(acts, dls.train_ds, 'train'),_rows(vacts, dls.valid_ds, 'valid')
+    def _rows(a, ds, split, back={}): skip = flagged(learn, split); return [(a[i], back.get(i, y)) for i,y in enumerate(item_labels(ds).tolist()) if i not in skip or i in back]   # views, not copies
+    tr,va = _rows(acts, dls.train_ds, 'train', mended(learn) if mend else {}),_rows(vacts, dls.valid_ds, 'valid')
     kw = dict(device=dev, num_workers=0)   # rows already in memory: worker processes would only fork and copy (0.6 s of a 1.4 s trial epoch, cats/dogs)
     train = TfmdDL(tr, bs=bs, shuffle=True, drop_last=len(tr) > bs, after_batch=[_TapBatch(flip=True, crop=crop)], **kw)
     out = DataLoaders(train, TfmdDL(va, bs=2*bs, after_batch=[_TapBatch()], **kw), device=dev)
