@@ -124,7 +124,7 @@ def cv_penalty(X:torch.Tensor, # Features, one row per view of a photo
                seed:int=0, # Seed of the fold assignment (the repeats: seed+1, seed+2, ...)
                repeats:int=cv_repeats, # Fold assignments the out-of-fold probabilities are averaged over
                near:float|None=None) -> dict: # None: every penalty of `grid`; a penalty: only those on the way down to the lowest loss, from one step stronger than it (see below)
-    "The penalty of `grid` with the lowest out-of-fold log-loss, the loss of each, and each photo's out-of-fold probabilities at it (over `repeats` fold assignments)."
+    "The penalty of `grid` with the lowest out-of-fold log-loss, the loss of each it fitted (every one, unless `near`), and each photo's out-of-fold probabilities at it (over `repeats` fold assignments)."
     Xn,_ = row_space(standardize(X)[0])   # fewer rows than features: the same fits, faster
     n,g,fits,losses = int(groups.max())+1,sorted(grid, reverse=True),{},{}   # strongest first: each fit starts where the last ended
     def fit(i, start=None):
