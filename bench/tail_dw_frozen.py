@@ -3,7 +3,8 @@
 `bench/tasks.py`'s `default` runs it, with the depthwise kernels (`catdetect.train.depthwise_kernels`) left as
 ImageNet trained them or trained as the rest, in the epochs (`tail_depthwise`; frozen by default since this
 measurement) and, with `--in-trial 1`, in the trial epoch too. Their weight gradients are an eighth of a training
-step's time held to AVX2 (profiled: 24 of 206 ms a batch of 32 windows on the flowers), for 4% of the weights (113,568 of 2.67 million on EfficientNet-Lite0).
+step's time held to AVX2 (profiled: 24 of 206 ms a batch of 32 windows on the flowers), for 4% of the weights
+(113,568 of 2.67 million on EfficientNet-Lite0).
 
     python bench/tail_dw_frozen.py [--data ../shared/data] [--set tasks/flowers102-39] [--noise 0 0.2] [--frozen 1 0]
                                    [--in-trial 0] [--bf16 1 0] [--split-seeds 42] [--train-seeds 42]

@@ -327,7 +327,6 @@ def depthwise_kernels(model:nn.Module) -> list: # A network
     "The weights of `model`'s depthwise convolutions (`groups` > 1): few weights, but a large share of a CPU's backward pass."
     return [m.weight for m in model.modules() if isinstance(m, nn.Conv2d) and m.groups > 1]
 
-
 # %% ../nbs/11_train.ipynb #0ce737a8
 @contextmanager
 def _unfrozen(tl, progress, depthwise:bool=True):
