@@ -25,7 +25,7 @@ __all__ = ['wd_grid', 'cv_repeats', 'tail_bf16', 'tail_depthwise', 'refit_grid',
            'fine_tune_cached', 'tap_dls', 'tail_learner', 'beats', 'expected_error', 'ValidLosses', 'KeepBest',
            'TimeBudget', 'fit_cycles', 'depthwise_kernels', 'train_share', 'trial_losses', 'augmented_taps',
            'tail_features', 'refit_head', 'fine_tune_tail', 'prune_label_issues', 'mend_label_issues',
-           'few_photos_caveat', 'fit_head_fast', 'train_classifier', 'find_lr']
+           'few_photos_caveat', 'fit_head_fast', 'refit_labels', 'train_classifier', 'find_lr']
 
 # %% ../nbs/11_train.ipynb #tr0007
 def standardize(X:torch.Tensor, # Features (rows)
@@ -426,7 +426,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                    near:float=0.8, # A trial that fails but gains at least this share of `trial_gain` draws again, and the two are judged by their mean (see below)
                    crop:float|None=None, # Share of each map's height and width the epochs after the first train on, a random window (`_TapBatch`, `_WholeFirst`; 1: whole; None: `tail_crop`, read at each call); the trial, the first epoch and every judgement see whole maps
                    share:float=1/6, # Share of the training photos the trial epoch trains on, drawn at random
-                   refit:bool=True, # Then fit the head again on the trained last stages (`refit_head`, within `budget`: an epoch's worth of time is kept for it); False: the head trained with them
+                   refit=True, # Then fit the head again on the trained last stages, within `budget` (an epoch's worth of time is kept for it): True, `refit_head`; a function, called as `refit(learn, tl, acts, vacts, near=)` instead (`train_classifier`: `refit_labels`); False: the head trained with them
                    bs:int=32, # Batch size
                    progress:bool=True) -> dict: # Show fastai's progress bar and epoch table
     "Fine-tune `learn`'s last stages and head on stored activations (of augmented photos, given `augmented`), if a trial epoch on a `share` of the training photos lowers the validation photos' expected error, for `epochs` once the first beats the head, the best kept, the head then fitted again (`refit`): what was chosen, and why."
@@ -451,12 +451,14 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
                               why=f"head only: {trials} of the last stages on {share:.0%} of the training photos took {moved}, not {trial_gain:g} lower beyond its noise")
     if augmented is not None or crop < 1: tl.dls.train = tap_dls(learn, acts if augmented is None else augmented(), vacts, bs, crop).train   # the trial's evidence stands; the epochs see augmented photos, or windows
     left = None if budget is None else budget-(time.time()-t0)
-    keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error, after=float(refit), cbs=[_WholeFirst(crop)] if crop < 1 else [])
+    keep = _fit_kept(tl, epochs, lrs, start, z_next, left, progress, patience=epochs if patience is None else patience, z_first=z_first, judge=expected_error, after=float(bool(refit)), cbs=[_WholeFirst(crop)] if crop < 1 else [])
     n,tried = 0 if keep.best_epoch is None else keep.best_epoch+1,len(tl.recorder.values)
-    cv = refit_head(learn, tl, near=(getattr(learn, 'penalty', None) or {}).get('wd')) if n and refit else None   # the epoch kept, its head fitted again by logistic regression
+    wd0 = (getattr(learn, 'penalty', None) or {}).get('wd')   # the frozen phase's: the walk over penalties starts near it
+    cv = (refit(learn, tl, acts, vacts, near=wd0) if callable(refit) else refit_head(learn, tl, near=wd0)) if n and refit else None   # the epoch kept, its head fitted again by logistic regression
     wd = cv['wd'] if cv else None
-    refitted = f', the head fitted again (wd {wd:g})' if cv else ', the head as trained with them (a class has no training photo left to fit it on again)' if n and refit else ''
-    after = _scores(tl, vacts, yv)[0] if n else before
+    again = f" and the label issues looked for again on their features ({sum(r['split'] == 'train' for r in cv['issues'])} training photos flagged; labels: {cv['mode']})" if cv and 'issues' in cv else ''
+    refitted = f', the head fitted again (wd {wd:g}){again}' if cv else ', the head as trained with them (a class has no training photo left to fit it on again)' if n and refit else ''
+    after = (cv['scores'] if cv and 'scores' in cv else _scores(tl, vacts, yv)[0]) if n else before   # the refit's own validation figures, where it has them
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}{' on augmented photos'*(augmented is not None)}{refitted}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
            f"head only: {trials} took {moved}, but the first epoch of the last stages did not lower it beyond its noise")
     return dict(epochs=n, tried=tried, trial=True, trial_gain=gain, draws=draws, refit_wd=wd, before=before, after=after, seconds=time.time()-t0, why=why)
@@ -518,9 +520,9 @@ def _validate_head(learn, Xv, yv) -> tuple:
     return out, dict(valid_loss=float(F.cross_entropy(out, yv)), error_rate=float((out.argmax(1) != yv).float().mean()))
 
 # %% ../nbs/11_train.ipynb #tr200005
-def _cross_validate(X, yt, views, n_classes, wd, seed, repeats=cv_repeats, near=None):
-    "`cv_penalty` on `views` stacked views of the photos labelled `yt` (a photo's views in one fold); only `wd` if it is given; from `near` (see `cv_penalty`) if that is."
-    return cv_penalty(X, yt.repeat(views), torch.arange(len(yt)).repeat(views), n_classes, grid=wd_grid if wd is None else (wd,), seed=seed, repeats=repeats, near=near)
+def _cross_validate(X, yt, views, n_classes, wd, seed, repeats=cv_repeats, near=None, grid=wd_grid):
+    "`cv_penalty` on `views` stacked views of the photos labelled `yt` (a photo's views in one fold); over `grid`, or only `wd` if it is given; from `near` (see `cv_penalty`) if that is."
+    return cv_penalty(X, yt.repeat(views), torch.arange(len(yt)).repeat(views), n_classes, grid=grid if wd is None else (wd,), seed=seed, repeats=repeats, near=near)
 
 # %% ../nbs/11_train.ipynb #20077e38
 def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked views of each photo
@@ -532,12 +534,14 @@ def prune_label_issues(X:torch.Tensor, # Training features: `views` stacked view
                        seed:int=0, # Seed of the cross-validation folds
                        rounds:int=4, # Rounds at most
                        floor:float=0.005, # Stop after a round that flags fewer than this share of the photos it looked at
-                       repeats:int=cv_repeats) -> tuple: # Fold assignments whose out-of-fold probabilities are averaged (`cv_penalty`)
+                       repeats:int=cv_repeats, # Fold assignments whose out-of-fold probabilities are averaged (`cv_penalty`)
+                       grid=wd_grid, # Penalties cross-validation chooses from
+                       near:float|None=None) -> tuple: # The first round walks `grid` from this penalty (`cv_penalty`; None: every penalty)
     "Label issues found by confident learning, then again without the photos flagged so far; every round's issues, and the last round's `cv_penalty` (its `first`: the first round's, and how many issues that round found)."
     keep,issues,seen,n = torch.ones(len(y), dtype=torch.bool),[],set(),len(y)
     for r in range(rounds):
         idx = keep.nonzero()[:, 0]
-        cv = _cross_validate(X[torch.cat([idx + v*n for v in range(views)])], y[idx], views, len(vocab), wd, seed, repeats, near=cv['wd'] if r else None)   # after the first round, from its penalty
+        cv = _cross_validate(X[torch.cat([idx + v*n for v in range(views)])], y[idx], views, len(vocab), wd, seed, repeats, near=cv['wd'] if r else near, grid=grid)   # after the first round, from its penalty
         probs = cv['probs'] if r == 0 else probs.index_copy(0, idx, cv['probs'])   # each photo's from the last round that saw it
         found = [f for f in find_label_issues(y[idx], cv['probs'], vocab, idx.tolist()) if f['item'] not in seen]
         seen |= {f['item'] for f in found}
@@ -647,13 +651,29 @@ def _print_fit(row, issues, n, mode, choice=None, yt=None):
     if choice: print(choice['why'][0].upper() + choice['why'][1:] + '.')
 
 # %% ../nbs/11_train.ipynb #f27817d2
-def _label_tries(X, yt, items, vocab, mode, views, wd, seed, judge) -> list:
-    "The heads to fit, as (mode, issues, cross-validation): with 'auto' (and validation photos to `judge` by) 'report' on the first round's issues and 'mend' on every round's."
-    if mode == 'ignore': return [('ignore', [], None if wd is not None else _cross_validate(X, yt, views, len(vocab), wd, seed))]
-    issues,cv = prune_label_issues(X, yt, vocab, items, views, wd, seed, **(dict(rounds=1) if mode in ('report', 'relabel') else {}))   # rounds only where they drop
+def _label_tries(X, yt, items, vocab, mode, views, wd, seed, judge, grid=wd_grid, near=None) -> list:
+    "The heads to fit, as (mode, issues, cross-validation): with 'auto' (and validation photos to `judge` by) 'report' on the first round's issues and 'mend' on every round's; penalties from `grid`, walked from `near` (`cv_penalty`)."
+    if mode == 'ignore': return [('ignore', [], None if wd is not None else _cross_validate(X, yt, views, len(vocab), wd, seed, near=near, grid=grid))]
+    issues,cv = prune_label_issues(X, yt, vocab, items, views, wd, seed, grid=grid, near=near, **(dict(rounds=1) if mode in ('report', 'relabel') else {}))   # rounds only where they drop
     if mode != 'auto': return [(mode, issues, cv)]
     if not judge or not issues: return [('mend', issues, cv)]   # nothing to judge by, or nothing flagged: the two are one
     return [('report', issues[:cv['first']['issues']], cv['first']), ('mend', issues, cv)]
+
+def _fit_labels(learn, # A learner whose training and validation features are `X` and `Xv`
+                X:torch.Tensor, # Training features (`views` stacked views of each photo)
+                Xv:torch.Tensor|None, # Validation features (None: no validation set)
+                mode:str, # What to do with the photos that look mislabelled (`label_issue_modes`)
+                views:int=1, # Views of each photo in `X`
+                wd:float|None=None, # L2 penalty (None: chosen by cross-validation over `grid`, from `near`)
+                seed:int=0, # Seed of the cross-validation folds
+                grid=wd_grid, near:float|None=None) -> tuple: # Penalties to choose from, and where to walk them from (`cv_penalty`)
+    "Label issues looked for, the heads `mode` asks for fitted (`_label_tries`, `_try_head`) and the one the validation photos favour kept (`_choose_labels`), its weights loaded: that fit and the choice."
+    dls = learn.dls
+    yt,yv = item_labels(dls.train_ds),item_labels(dls.valid_ds)
+    tries = _label_tries(X, yt, dls.train_ds.items, list(dls.vocab), mode, views, wd, seed, Xv is not None, grid, near)
+    fit,choice = _choose_labels([_try_head(learn, X, Xv, yt, yv, m, iss, cv, views, wd) for m,iss,cv in tries], yv, dls.valid_ds.items)
+    head_split(learn.model)[1].load_state_dict(fit['weights'])
+    return fit, choice
 
 def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
                   views:int=1, # 1: the images; 2: also their mirror images (one more forward pass; measured above: little on large sets, much worse with few photos and wrong labels)
@@ -664,25 +684,37 @@ def fit_head_fast(learn, # A learner from `create_learner(..., lin_ftrs=[])`
                   progress:bool=True): # Show progress bars and the table of results
     "The frozen phase: body features once per view, the penalty by cross-validation, label issues found, the head fitted."
     if label_issues not in label_issue_modes: raise CatdetectError(f"label_issues={label_issues!r} is not a choice.", f"Use one of {', '.join(label_issue_modes)}.")
-    t0,dls,vocab = time.time(),learn.dls,list(learn.dls.vocab)
+    t0,dls = time.time(),learn.dls
     yt,yv = item_labels(dls.train_ds),item_labels(dls.valid_ds)
     if len(yt) == 0: raise DataError("The training set is empty.", "Give more images, or a smaller valid_pct.")
     X,Xv,taps = _features(learn, views, progress, tap)
-    tries = _label_tries(X, yt, dls.train_ds.items, vocab, label_issues, views, wd, seed, Xv is not None)
-    fit,choice = _choose_labels([_try_head(learn, X, Xv, yt, yv, m, iss, cv, views, wd) for m,iss,cv in tries], yv, dls.valid_ds.items)
-    head_split(learn.model)[1].load_state_dict(fit['weights'])
+    fit,choice = _fit_labels(learn, X, Xv, label_issues, views, wd, seed)
     row = dict(view=f"head (wd {fit['wd']:g})", train_loss=fit['train_loss'], **fit['scores'], wd=fit['wd'], labels=fit['mode'], seconds=time.time()-t0, at=time.time())
-    learn.fast_fit,learn.penalty,learn.label_issues,learn.label_choice = [row],fit['cv'],fit['issues'],choice
+    learn.fast_fit,learn.penalty,learn.label_issues,learn.label_choice,learn.label_mode = [row],fit['cv'],fit['issues'],choice,label_issues
     if tap: learn.taps = (*taps, fit['out'])
     if progress: _print_fit(row, fit['issues'], len(yt)+len(yv), fit['mode'], choice, yt)
     return [row]
+
+# %% ../nbs/11_train.ipynb #83cc0050
+def refit_labels(learn, # A learner after `fit_head_fast`, whose last stages were trained by `tl`, sharing its weights
+                 tl, # The learner over stored activations that trained them (`tail_learner`)
+                 acts, # What enters the last stages, per training photo (the flagged ones too)
+                 vacts, # The same per validation photo
+                 near:float|None=None, # Walk `refit_grid` from this penalty (`cv_penalty`; `fine_tune_tail`: the frozen phase's)
+                 seed:int=0) -> dict: # Seed of the cross-validation folds
+    "Fit `learn`'s head again as `fit_head_fast` fitted it, label issues and all (`_fit_labels`, as `learn.label_mode` says), on what its trained last stages give every training and validation photo; its `penalty`, `label_issues` and `label_choice` become the new ones: the penalty, labels mode, issues and validation scores."
+    X,Xv = tail_features(tl, acts),tail_features(tl, vacts) if len(vacts) else None
+    fit,choice = _fit_labels(learn, X, Xv, getattr(learn, 'label_mode', 'auto'), seed=seed, grid=refit_grid, near=near)
+    learn.penalty,learn.label_issues,learn.label_choice = fit['cv'],fit['issues'],choice
+    return dict(wd=fit['wd'], mode=fit['mode'], issues=fit['issues'], scores=fit['scores'])
+
 
 # %% ../nbs/11_train.ipynb #856989e2
 tail_augmented = False   # the epochs train on the stored centred views: augmented ones (`augmented_taps`) were no better over 5,328 held-out flower photos (see above)
 
 def _choose_fine_tuning(learn, auto, budget, lr, progress):
     "`fine_tune_tail` on `learn.taps` where `auto`, else the head alone and why; the choice as a table row in `learn.fast_fit` and as `learn.fine_tuning`."
-    if auto: taps = learn.__dict__.pop('taps'); choice = fine_tune_tail(learn, *taps, augmented=(lambda: augmented_taps(learn, progress)) if tail_augmented else None, lr=lr, budget=budget, progress=progress)
+    if auto: taps = learn.__dict__.pop('taps'); choice = fine_tune_tail(learn, *taps, augmented=(lambda: augmented_taps(learn, progress)) if tail_augmented else None, refit=refit_labels, lr=lr, budget=budget, progress=progress)
     else: choice = dict(epochs=0, tried=0, seconds=0., why="head only: " + ("no validation photos to judge fine-tuning by" if not len(learn.dls.valid_ds) else
                                                                             "this backbone's last stages can't be fine-tuned alone (epochs=N fine-tunes the whole network)"))
     head = learn.fast_fit[0]

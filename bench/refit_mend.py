@@ -1,0 +1,85 @@
+#!/usr/bin/env python
+"""The head fitted again after the last stages are trained, as the frozen phase fitted it or on the photos they trained
+on alone: `train_classifier(dls)` as `bench/tasks.py`'s `default` runs it, with its refit
+- `rows`: `refit_head` on the training photos not flagged as mislabelled (the default before `refit_labels`);
+- `mode`: the flagged photos treated as the frozen phase's labels mode treats them (with 'mend': the head fitted
+  without them, then those it is at least 95% sure of put back as the class it sees, `_fit_head`), on every training
+  photo's features from the trained last stages, the penalty cross-validated on the photos not flagged;
+- `search`: the same, after the label issues are looked for again on those features (`prune_label_issues` over
+  `wd_grid`, the frozen phase's labels mode kept);
+- `labels`: `refit_labels`, the default since this measurement: `fit_head_fast`'s own steps on those features (the
+  label issues looked for again, 'auto' choosing 'report' or 'mend' again on the validation photos), over `refit_grid`.
+The last stages never train on a flagged photo, so what they make of one is an honest guess, as the frozen body's was.
+
+    python bench/refit_mend.py [--data ../shared/data] [--set tasks/flowers102-39] [--noise 0 0.2]
+                               [--refits labels rows] [--bf16 1 0] [--split-seeds 42] [--train-seeds 42]
+
+Each run is a fresh process on `bench/tasks.py`'s split; it prints the held-out error, wall time, peak memory, what
+the default chose and how many flagged photos the refit put back; the last line, photos wrong and seconds summed.
+"""
+import argparse, warnings
+from pathlib import Path
+warnings.filterwarnings('ignore')
+from machine import machine
+from train import isolated
+
+
+def mend_run(path, noise, refit, bf16, split_seed, train_seed):
+    "`tasks.one_run`'s `default`, its head fitted again after the last stages as `refit` says."
+    import torch
+    import catdetect.train as tr
+    from catdetect.data import item_labels
+    from tasks import one_run
+    back = {}
+    if refit == 'rows': tr.refit_labels = lambda learn, tl, acts, vacts, near=None: tr.refit_head(learn, tl, near=near)   # `_choose_fine_tuning` looks it up at each call
+    if refit in ('mode', 'search'):
+        tr.refit_labels = lambda learn, tl, acts, vacts, near=None: tr.refit_head(learn, tl, near=near)
+        real_tap = tr.tap_dls
+        def tap_dls(learn, acts, *args, **kwargs): learn._acts = acts; return real_tap(learn, acts, *args, **kwargs)   # every training photo's
+        def refit_head(learn, tl, grid=tr.refit_grid, seed=0, near=None):
+            ds,vocab = learn.dls.train_ds,list(learn.dls.vocab)
+            yt,skip = item_labels(ds),tr.flagged(learn)
+            keep = torch.tensor([i not in skip for i in range(len(yt))])   # the rows the last stages trained on
+            if len(yt[keep].unique()) < learn.dls.c: return None
+            X = tr.tail_features(tl, learn._acts)   # every training photo's, flagged or not, once
+            cv = tr.cv_penalty(X[keep], yt[keep], torch.arange(int(keep.sum())), learn.dls.c, grid=grid, seed=seed, near=near)
+            issues = [{k: v for k,v in r.items() if k != 'trained_as'} for r in learn.label_issues if r['split'] == 'train']
+            if refit == 'search':   # the label issues looked for again, on what the trained last stages give every training photo
+                back['old'] = len(issues)
+                issues,_ = tr.prune_label_issues(X, yt, vocab, ds.items, 1, None, seed, **(dict(rounds=1) if learn.fast_fit[0]['labels'] == 'report' else {}))
+                back['new'] = len(issues)
+            mode = learn.fast_fit[0]['labels']
+            got,_ = tr._fit_head(learn, X, yt, issues, ds.items, vocab, mode, 1, cv['wd'])
+            back['n'] = sum(r.get('trained_as') not in (None, r['given']) for r in got)
+            back['was'] = sum(r.get('trained_as') not in (None, r['given']) for r in learn.label_issues if r['split'] == 'train')
+            back['mode'] = mode
+            return cv
+        tr.tap_dls,tr.refit_head = tap_dls,refit_head
+    r = one_run(path, noise, 'default', bf16, 1, split_seed, train_seed)
+    if back: r['chose'] += f"; refit {back['mode']}: {back['n']} put back (the frozen phase: {back['was']})" + (f"; {back['new']} flagged again (the frozen phase: {back['old']})" if 'new' in back else '')
+    return r
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
+    p.add_argument('--set', default='tasks/flowers102-39')
+    p.add_argument('--noise', nargs='+', type=float, default=[0., 0.2])
+    p.add_argument('--refits', nargs='+', default=['labels', 'rows'])
+    p.add_argument('--bf16', nargs='+', type=int, default=[1, 0])
+    p.add_argument('--split-seeds', nargs='+', type=int, default=[42])
+    p.add_argument('--train-seeds', nargs='+', type=int, default=[42])
+    a = p.parse_args()
+    print(f"{machine()}; the head fitted again after the last stages: {', '.join(a.refits)}")
+    print("| labels | split | training seed | path | refit | held-out error | wall time | peak memory | chose |\n|---|---|---|---|---|---|---|---|---|")
+    wrong,secs = {f: 0 for f in a.refits},{f: 0. for f in a.refits}
+    for noise in a.noise:
+        for split in a.split_seeds:
+            for ts in a.train_seeds:
+                for bf16 in a.bf16:
+                    for f in a.refits:
+                        r = isolated(mend_run, str(Path(a.data)/a.set), noise, f, bf16, split, ts)
+                        wrong[f] += round(r['error']*r['n_held']); secs[f] += r['seconds']
+                        print(f"| {'clean' if not noise else f'{noise:.0%} flipped'} | {split} | {ts} | {'bfloat16' if bf16 else 'float32'} | {f} | "
+                              f"{r['error']:.2%} of {r['n_held']} | {r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB | {r['chose']} |", flush=True)
+    print('summed: ' + ', '.join(f"{f} {wrong[f]} photos wrong in {secs[f]:.0f} s" for f in a.refits))

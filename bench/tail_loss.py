@@ -1,0 +1,75 @@
+#!/usr/bin/env python
+"""The last stages' epochs trained with a loss that wrong labels sway less: `train_classifier(dls)` as
+`bench/tasks.py`'s `default` runs it, its epochs (not the trial, which decides) trained by cross-entropy (as
+before), by label-smoothed cross-entropy (fastai's `LabelSmoothingCrossEntropyFlat`, `smooth<eps>`), or by the
+mean cross-entropy of each batch's photos but its `q` largest share (`trim<q>`: the small-loss trick of
+co-teaching, Han et al. 2018: a photo whose label the network can't fit yet is left out of that step). Every
+judgement (`KeepBest`, the scores) stays plain cross-entropy, and the head is fitted again by logistic regression
+after, so only what the last stages learn changes.
+
+    python bench/tail_loss.py [--data ../shared/data] [--set tasks/flowers102-39] [--noise 0 0.2]
+                              [--losses ce smooth0.1 trim0.1] [--bf16 1 0] [--split-seeds 42] [--train-seeds 42]
+
+Each run is a fresh process on `bench/tasks.py`'s split; it prints the held-out error, wall time, peak memory and
+what the default chose; the last line, each loss's photos wrong and seconds summed over the runs.
+"""
+import argparse, warnings
+from pathlib import Path
+warnings.filterwarnings('ignore')
+from machine import machine
+from train import isolated
+
+
+def tail_loss(name):
+    "The loss `name` names, as fastai calls a loss: its mean for training, plain cross-entropy per photo where `reduction` is 'none' (`loss_not_reduced`: what every judgement reads)."
+    import torch, torch.nn.functional as F
+    from fastai.losses import LabelSmoothingCrossEntropyFlat
+    class Loss:
+        reduction = 'mean'
+        def __init__(self): self.smooth = LabelSmoothingCrossEntropyFlat(float(name[6:])) if name.startswith('smooth') else None
+        def __call__(self, out, y):
+            ce = F.cross_entropy(out.float(), y, reduction='none')
+            if self.reduction == 'none' or name == 'ce': return ce if self.reduction == 'none' else ce.mean()
+            if self.smooth is not None: return self.smooth(out.float(), y)
+            q = float(name[4:]); return ce.sort().values[:max(1, round((1-q)*len(ce)))].mean()   # the batch's smallest losses
+        def activation(self, x): return F.softmax(x, dim=-1)
+        def decodes(self, x): return x.argmax(dim=-1)
+    return Loss()
+
+
+def loss_run(path, noise, loss, bf16, split_seed, train_seed):
+    "`tasks.one_run`'s `default`, the last stages' epochs trained by `loss`."
+    import catdetect.train as tr
+    from tasks import one_run
+    real = tr._fit_kept
+    def fit_kept(tl, *args, **kwargs):   # `fine_tune_tail` looks it up in the module at each call
+        was,tl.loss_func = tl.loss_func,tail_loss(loss)
+        try: return real(tl, *args, **kwargs)
+        finally: tl.loss_func = was
+    tr._fit_kept = fit_kept
+    return one_run(path, noise, 'default', bf16, 1, split_seed, train_seed)
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
+    p.add_argument('--set', default='tasks/flowers102-39')
+    p.add_argument('--noise', nargs='+', type=float, default=[0., 0.2])
+    p.add_argument('--losses', nargs='+', default=['ce', 'smooth0.1', 'trim0.1'])
+    p.add_argument('--bf16', nargs='+', type=int, default=[1, 0])
+    p.add_argument('--split-seeds', nargs='+', type=int, default=[42])
+    p.add_argument('--train-seeds', nargs='+', type=int, default=[42])
+    a = p.parse_args()
+    print(f"{machine()}; the last stages' epochs trained by {', '.join(a.losses)}")
+    print("| labels | split | training seed | path | loss | held-out error | wall time | peak memory | chose |\n|---|---|---|---|---|---|---|---|---|")
+    wrong,secs = {l: 0 for l in a.losses},{l: 0. for l in a.losses}
+    for noise in a.noise:
+        for split in a.split_seeds:
+            for ts in a.train_seeds:
+                for bf16 in a.bf16:
+                    for l in a.losses:
+                        r = isolated(loss_run, str(Path(a.data)/a.set), noise, l, bf16, split, ts)
+                        wrong[l] += round(r['error']*r['n_held']); secs[l] += r['seconds']
+                        print(f"| {'clean' if not noise else f'{noise:.0%} flipped'} | {split} | {ts} | {'bfloat16' if bf16 else 'float32'} | {l} | "
+                              f"{r['error']:.2%} of {r['n_held']} | {r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB | {r['chose']} |", flush=True)
+    print('summed: ' + ', '.join(f"{l} {wrong[l]} photos wrong in {secs[l]:.0f} s" for l in a.losses))
