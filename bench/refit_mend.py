@@ -21,7 +21,7 @@ import argparse, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore')
 from machine import machine
-from train import isolated
+from variants import compare
 
 
 def mend_run(path, noise, refit, bf16, split_seed, train_seed):
@@ -71,15 +71,4 @@ if __name__ == '__main__':
     p.add_argument('--train-seeds', nargs='+', type=int, default=[42])
     a = p.parse_args()
     print(f"{machine()}; the head fitted again after the last stages: {', '.join(a.refits)}")
-    print("| labels | split | training seed | path | refit | held-out error | wall time | peak memory | chose |\n|---|---|---|---|---|---|---|---|---|")
-    wrong,secs = {f: 0 for f in a.refits},{f: 0. for f in a.refits}
-    for noise in a.noise:
-        for split in a.split_seeds:
-            for ts in a.train_seeds:
-                for bf16 in a.bf16:
-                    for f in a.refits:
-                        r = isolated(mend_run, str(Path(a.data)/a.set), noise, f, bf16, split, ts)
-                        wrong[f] += round(r['error']*r['n_held']); secs[f] += r['seconds']
-                        print(f"| {'clean' if not noise else f'{noise:.0%} flipped'} | {split} | {ts} | {'bfloat16' if bf16 else 'float32'} | {f} | "
-                              f"{r['error']:.2%} of {r['n_held']} | {r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB | {r['chose']} |", flush=True)
-    print('summed: ' + ', '.join(f"{f} {wrong[f]} photos wrong in {secs[f]:.0f} s" for f in a.refits))
+    compare(mend_run, a, a.refits, 'refit')

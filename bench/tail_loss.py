@@ -17,7 +17,7 @@ import argparse, warnings
 from pathlib import Path
 warnings.filterwarnings('ignore')
 from machine import machine
-from train import isolated
+from variants import compare
 
 
 def tail_loss(name):
@@ -61,15 +61,4 @@ if __name__ == '__main__':
     p.add_argument('--train-seeds', nargs='+', type=int, default=[42])
     a = p.parse_args()
     print(f"{machine()}; the last stages' epochs trained by {', '.join(a.losses)}")
-    print("| labels | split | training seed | path | loss | held-out error | wall time | peak memory | chose |\n|---|---|---|---|---|---|---|---|---|")
-    wrong,secs = {l: 0 for l in a.losses},{l: 0. for l in a.losses}
-    for noise in a.noise:
-        for split in a.split_seeds:
-            for ts in a.train_seeds:
-                for bf16 in a.bf16:
-                    for l in a.losses:
-                        r = isolated(loss_run, str(Path(a.data)/a.set), noise, l, bf16, split, ts)
-                        wrong[l] += round(r['error']*r['n_held']); secs[l] += r['seconds']
-                        print(f"| {'clean' if not noise else f'{noise:.0%} flipped'} | {split} | {ts} | {'bfloat16' if bf16 else 'float32'} | {l} | "
-                              f"{r['error']:.2%} of {r['n_held']} | {r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB | {r['chose']} |", flush=True)
-    print('summed: ' + ', '.join(f"{l} {wrong[l]} photos wrong in {secs[l]:.0f} s" for l in a.losses))
+    compare(loss_run, a, a.losses, 'loss')
