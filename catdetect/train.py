@@ -456,7 +456,7 @@ def fine_tune_tail(learn, # A learner whose head was fitted (`fit_head_fast`)
     wd0 = (getattr(learn, 'penalty', None) or {}).get('wd')   # the frozen phase's: the walk over penalties starts near it
     cv = (refit(learn, tl, acts, vacts, near=wd0) if callable(refit) else refit_head(learn, tl, near=wd0)) if n and refit else None   # the epoch kept, its head fitted again by logistic regression
     wd = cv['wd'] if cv else None
-    again = f" and the label issues looked for again on their features ({sum(r['split'] == 'train' for r in cv['issues'])} training photos flagged; labels: {cv['mode']})" if cv and 'issues' in cv else ''
+    again = f" and the label issues looked for again on their features ({sum(r['split'] == 'train' for r in cv['issues'])} training photos flagged; labels: {cv['mode']})" if cv and cv.get('mode', 'ignore') != 'ignore' else ''   # `refit_labels`, where it looked
     refitted = f', the head fitted again (wd {wd:g}){again}' if cv else ', the head as trained with them (a class has no training photo left to fit it on again)' if n and refit else ''
     after = (cv['scores'] if cv and 'scores' in cv else _scores(tl, vacts, yv)[0]) if n else before   # the refit's own validation figures, where it has them
     why = (f"fine-tuned the last stages {n} epoch{'s'*(n > 1)}{f' (the best of {tried})' if tried > n else ''}{' on augmented photos'*(augmented is not None)}{refitted}: validation error {before['error_rate']:.2%} -> {after['error_rate']:.2%}" if n else
