@@ -17,11 +17,10 @@ The last stages never train on a flagged photo, so what they make of one is an h
 Each run is a fresh process on `bench/tasks.py`'s split; it prints the held-out error, wall time, peak memory, what
 the default chose and how many flagged photos the refit put back; the last line, photos wrong and seconds summed.
 """
-import argparse, warnings
-from pathlib import Path
+import warnings
 warnings.filterwarnings('ignore')
 from machine import machine
-from variants import compare
+from variants import compare, parser
 
 
 def mend_run(path, noise, refit, bf16, split_seed, train_seed):
@@ -61,14 +60,6 @@ def mend_run(path, noise, refit, bf16, split_seed, train_seed):
 
 
 if __name__ == '__main__':
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
-    p.add_argument('--set', default='tasks/flowers102-39')
-    p.add_argument('--noise', nargs='+', type=float, default=[0., 0.2])
-    p.add_argument('--refits', nargs='+', default=['labels', 'rows'])
-    p.add_argument('--bf16', nargs='+', type=int, default=[1, 0])
-    p.add_argument('--split-seeds', nargs='+', type=int, default=[42])
-    p.add_argument('--train-seeds', nargs='+', type=int, default=[42])
-    a = p.parse_args()
+    a = parser(__doc__, 'refits', ['labels', 'rows']).parse_args()
     print(f"{machine()}; the head fitted again after the last stages: {', '.join(a.refits)}")
     compare(mend_run, a, a.refits, 'refit')

@@ -13,11 +13,10 @@ after, so only what the last stages learn changes.
 Each run is a fresh process on `bench/tasks.py`'s split; it prints the held-out error, wall time, peak memory and
 what the default chose; the last line, each loss's photos wrong and seconds summed over the runs.
 """
-import argparse, warnings
-from pathlib import Path
+import warnings
 warnings.filterwarnings('ignore')
 from machine import machine
-from variants import compare
+from variants import compare, parser
 
 
 def tail_loss(name):
@@ -51,14 +50,6 @@ def loss_run(path, noise, loss, bf16, split_seed, train_seed):
 
 
 if __name__ == '__main__':
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
-    p.add_argument('--set', default='tasks/flowers102-39')
-    p.add_argument('--noise', nargs='+', type=float, default=[0., 0.2])
-    p.add_argument('--losses', nargs='+', default=['ce', 'smooth0.1', 'trim0.1'])
-    p.add_argument('--bf16', nargs='+', type=int, default=[1, 0])
-    p.add_argument('--split-seeds', nargs='+', type=int, default=[42])
-    p.add_argument('--train-seeds', nargs='+', type=int, default=[42])
-    a = p.parse_args()
+    a = parser(__doc__, 'losses', ['ce', 'smooth0.1', 'trim0.1']).parse_args()
     print(f"{machine()}; the last stages' epochs trained by {', '.join(a.losses)}")
     compare(loss_run, a, a.losses, 'loss')

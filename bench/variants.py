@@ -1,7 +1,23 @@
 """The loop `bench/tail_loss.py` and `bench/refit_mend.py` share: every condition (labels, split, training seed, CPU
 path) and each variant run in a fresh process, a table row each, then each variant's photos wrong and seconds summed."""
+import argparse
 from pathlib import Path
 from train import isolated
+
+
+def parser(doc:str, # The script's docstring: its first paragraph describes it
+           name:str, # The option naming the variants (e.g. 'losses')
+           default:list) -> argparse.ArgumentParser: # The variants run without it
+    "An argument parser with the options every variant script takes (`--data`, `--set`, `--noise`, `--bf16`, `--split-seeds`, `--train-seeds`) and `--<name>`."
+    p = argparse.ArgumentParser(description=doc.split('\n\n')[0])
+    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1].parent/'shared'/'data'))
+    p.add_argument('--set', default='tasks/flowers102-39')
+    p.add_argument('--noise', nargs='+', type=float, default=[0., 0.2])
+    p.add_argument(f'--{name}', nargs='+', default=default)
+    p.add_argument('--bf16', nargs='+', type=int, default=[1, 0])
+    p.add_argument('--split-seeds', nargs='+', type=int, default=[42])
+    p.add_argument('--train-seeds', nargs='+', type=int, default=[42])
+    return p
 
 
 def compare(run, # Called as `run(path, noise, variant, bf16, split_seed, train_seed)` in a fresh process: `tasks.one_run`'s dict
