@@ -34,9 +34,9 @@ def mend_run(path, noise, refit, bf16, split_seed, train_seed):
     from catdetect.data import item_labels
     from tasks import one_run
     back = {}
-    if refit == 'rows': tr.refit_labels = lambda learn, tl, acts, vacts, near=None: tr.refit_head(learn, tl, near=near)   # `_choose_fine_tuning` looks it up at each call
+    def frozen_issues(learn): return [{k: v for k,v in r.items() if k != 'trained_as'} for r in learn.label_issues if r['split'] == 'train']   # the frozen phase's training photos flagged
+    if refit in ('rows', 'mode', 'search'): tr.refit_labels = lambda learn, tl, acts, vacts, near=None: tr.refit_head(learn, tl, near=near)   # `_choose_fine_tuning` looks it up at each call
     if refit in ('mode', 'search'):
-        tr.refit_labels = lambda learn, tl, acts, vacts, near=None: tr.refit_head(learn, tl, near=near)
         real_tap = tr.tap_dls
         def tap_dls(learn, acts, *args, **kwargs): learn._acts = acts; return real_tap(learn, acts, *args, **kwargs)   # every training photo's
         def refit_head(learn, tl, grid=tr.refit_grid, seed=0, near=None):
@@ -46,7 +46,7 @@ def mend_run(path, noise, refit, bf16, split_seed, train_seed):
             if len(yt[keep].unique()) < learn.dls.c: return None
             X = tr.tail_features(tl, learn._acts)   # every training photo's, flagged or not, once
             cv = tr.cv_penalty(X[keep], yt[keep], torch.arange(int(keep.sum())), learn.dls.c, grid=grid, seed=seed, near=near)
-            issues = [{k: v for k,v in r.items() if k != 'trained_as'} for r in learn.label_issues if r['split'] == 'train']
+            issues = frozen_issues(learn)
             if refit == 'search':   # the label issues looked for again, on what the trained last stages give every training photo
                 back['old'] = len(issues)
                 issues,_ = tr.prune_label_issues(X, yt, vocab, ds.items, 1, None, seed, **(dict(rounds=1) if learn.fast_fit[0]['labels'] == 'report' else {}))
@@ -70,7 +70,7 @@ def mend_run(path, noise, refit, bf16, split_seed, train_seed):
                 return iss + add
             return [(m, more(iss) if m == 'mend' else iss, cv) for m,iss,cv in tries]
         def refit_labels(learn, tl, acts, vacts, near=None):
-            old['issues'] = [{k: v for k,v in r.items() if k != 'trained_as'} for r in learn.label_issues if r['split'] == 'train']
+            old['issues'] = frozen_issues(learn)
             try: return real_refit(learn, tl, acts, vacts, near=near)
             finally: old.pop('issues')
         tr._label_tries,tr.refit_labels = _label_tries,refit_labels
