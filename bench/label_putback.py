@@ -3,7 +3,8 @@
 out of the head's training, these variants train on it after all. 'own label at p >= q': as its given label, where the
 head that never saw the flagged photos gives that label at least q (a wrong label drawn from many classes gets near 0,
 a right but unusual photo more). 'soft': with the class probabilities of that head as its target, weight w. 'half own
-label': half those probabilities, half its given label. The head's error on the held-out photos, how many photos each
+label': half those probabilities, half its given label. 'oracle' puts back just the left-out photos whose label is
+right (it reads the true labels, so no method could): what finding the right photos among them is worth. The head's error on the held-out photos, how many photos each
 variant trains on, and how many of those with a wrong label (soft targets: whose most probable class is not the true one).
 
     python bench/label_putback.py [--data ../shared/data] [--sets tasks/flowers102-39 tasks/chest-xray dev/catsdogs dev/bears]
@@ -64,6 +65,7 @@ def variants(path, noise, seed, back):
     for q in back:
         k = rows | (out & (P1[torch.arange(len(yt)), yt] >= q))
         rows_.append(row(f"mend, own label at p >= {q:g}", k, T, ones))
+    rows_.append(row("oracle: mend, and the left-out photos whose label is right", rows | (out & (yt == truth)), T, ones))
     every = torch.ones(len(yt), dtype=torch.bool)
     for name, mix, wt in (('mend, soft, w 1', 1., 1.), ('mend, soft, w 0.5', 1., .5), ('mend, half own label', .5, 1.)):
         T2, w = T.clone(), ones.clone()
