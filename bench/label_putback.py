@@ -2,7 +2,8 @@
 """The photos 'mend' leaves out, given back to the head: where the default (`label_issues='mend'`) leaves a flagged photo
 out of the head's training, these variants train on it after all. 'own label at p >= q': as its given label, where the
 head that never saw the flagged photos gives that label at least q (a wrong label drawn from many classes gets near 0,
-a right but unusual photo more). 'soft': with the class probabilities of that head as its target, weight w. 'half own
+a right but unusual photo more); 'own label at p >= 1/classes' sets q by the number of classes (0.026 for 39, 0.5 for
+two). 'soft': with the class probabilities of that head as its target, weight w. 'half own
 label': half those probabilities, half its given label. 'oracle' puts back just the left-out photos whose label is
 right (it reads the true labels, so no method could): what finding the right photos among them is worth. The head's error on the held-out photos, how many photos each
 variant trains on, and how many of those with a wrong label (soft targets: whose most probable class is not the true one).
@@ -65,6 +66,7 @@ def variants(path, noise, seed, back):
     for q in back:
         k = rows | (out & (P1[torch.arange(len(yt)), yt] >= q))
         rows_.append(row(f"mend, own label at p >= {q:g}", k, T, ones))
+    rows_.append(row("mend, own label at p >= 1/classes", rows | (out & (P1[torch.arange(len(yt)), yt] >= 1/C)), T, ones))
     rows_.append(row("oracle: mend, and the left-out photos whose label is right", rows | (out & (yt == truth)), T, ones))
     every = torch.ones(len(yt), dtype=torch.bool)
     for name, mix, wt in (('mend, soft, w 1', 1., 1.), ('mend, soft, w 0.5', 1., .5), ('mend, half own label', .5, 1.)):
