@@ -53,11 +53,12 @@ def variants(path, noise, seed, back):
     yt, yh, items = item_labels(dls.train_ds), torch.tensor([c['classes'].index(t) for t in c['truth']]), dls.train_ds.items
     truth, C = torch.tensor([vocab.index(parent_label(f)) for f in items]), len(vocab)
     issues, cv = tr.prune_label_issues(X, yt, vocab, items, seed=42)
-    at, wd = tr._rows_of(issues, items), cv['wd']
-    rows1, y1 = tr._train_rows(yt, issues, items, vocab, 'mend', 1)   # as `_fit_head`: first without every flagged photo
-    P1 = soft_fit(X[rows1], F.one_hot(y1[rows1], C).float(), torch.ones(int(rows1.sum())), wd, X).softmax(1)
-    mended = tr.mend_label_issues(issues, P1[at], vocab, tr.sure, seen=rows1[at].tolist())
-    rows, y = tr._train_rows(yt, mended, items, vocab, 'mend', 1)
+    wd = cv['wd']
+    rows1, y1 = tr._train_rows(yt, issues, items, vocab, 'mend', 1)   # the head `_fit_head` fits first, without every flagged photo
+    tr.fit_linear_head(learn, X[rows1], y1[rows1], wd=wd)
+    P1 = tr._head_probs(learn, X, 1)
+    got, _ = tr._fit_head(learn, X, yt, issues, items, vocab, 'mend', 1, wd)   # the default, as `fit_head_fast` fits it
+    rows, y = tr._train_rows(yt, got, items, vocab, 'mend', 1)
     out, T, ones = ~rows, F.one_hot(y, C).float(), torch.ones(len(yt))
     def row(name, keep, T, w):
         wrong = int((soft_fit(X[keep], T[keep], w[keep], wd, Xh).argmax(1) != yh).sum())
